@@ -70,3 +70,65 @@ export type ApiError = z.infer<typeof ApiError>;
 
 /** Results cross the boundary as a tagged union so that errors are values, never thrown across IPC. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/**
+ * Assets: binary files the renderer shows by URL. A ref names the file the way the services know it (dataset id +
+ * path relative to its root); the main process turns it into a file path and refuses anything outside the opened
+ * dataset roots and the workspace. `file` is for workspace artefacts (heatmaps, exported masks) by absolute path.
+ */
+const relPath = z.string().min(1).max(4096);
+export const AssetRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('image'), datasetId: z.string().min(1), path: relPath }),
+  z.object({ kind: z.literal('mask'), datasetId: z.string().min(1), path: relPath }),
+  z.object({
+    kind: z.literal('thumbnail'),
+    datasetId: z.string().min(1),
+    path: relPath,
+    size: z.coerce.number().int().min(16).max(1024).default(256),
+  }),
+  z.object({ kind: z.literal('file'), path: relPath }),
+]);
+export type AssetRef = z.input<typeof AssetRef>;
+export type ResolvedAssetRef = z.output<typeof AssetRef>;
+
+/** `kind=image&dataset=…&path=…`: the query both asset URL schemes share (studio-asset:// and /asset). */
+export function assetQuery(ref: AssetRef): string {
+  const q = new URLSearchParams({ kind: ref.kind });
+  if (ref.kind !== 'file') q.set('dataset', ref.datasetId);
+  q.set('path', ref.path);
+  if (ref.kind === 'thumbnail' && ref.size !== undefined) q.set('size', String(ref.size));
+  return q.toString();
+}
+
+/** Inverse of assetQuery; throws a ZodError on a malformed query. */
+export function parseAssetQuery(q: URLSearchParams): ResolvedAssetRef {
+  const raw: Record<string, string> = {};
+  for (const key of ['kind', 'path', 'size'] as const) {
+    const v = q.get(key);
+    if (v !== null) raw[key] = v;
+  }
+  const dataset = q.get('dataset');
+  if (dataset !== null) raw.datasetId = dataset;
+  return AssetRef.parse(raw);
+}
+
+/** IPC channel names: one per call, one for all events. Shared by preload and the Electron shell. */
+export const callChannel = (name: CallName): string => `studio:call:${name}`;
+export const EVENT_CHANNEL = 'studio:event';
+
+/** The one object the Electron preload exposes as `window.studio` (never ipcRenderer itself). */
+export interface StudioBridge {
+  readonly mode: 'electron';
+  invoke(name: CallName, input: unknown): Promise<ApiResult<unknown>>;
+  /** Subscribes to one event; returns the unsubscribe function. */
+  on(event: EventName, cb: (payload: unknown) => void): () => void;
+  assetUrl(ref: AssetRef): string;
+}

@@ -1,0 +1,149 @@
+import { clipRect, unionRect, type Rect } from '../geometry/rect.js';
+import type { MaskWriter } from '../mask/MaskWriter.js';
+import { packBytes, unpackBytes, type PackedBytes } from './packedBytes.js';
+
+/**
+ * One open user intent (a stroke, a polygon, a fill, a proposal) while it is being applied to the mask.
+ *
+ * The mask is split into TILE x TILE tiles. The first time a raster operation prepares an area, the edit copies
+ * the old bytes of each tile it overlaps (and never again for that tile). When the intent ends, `finish()` compares
+ * each snapshot with the mask and keeps, per tile, only the tight box of pixels that really changed, with its
+ * before and after bytes packed (see packedBytes.ts). So a long stroke costs memory along its path, not its
+ * bounding box, and nothing for areas that were prepared but not changed (erasing where nothing was painted).
+ */
+export const TILE = 64;
+
+export interface Patch {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  before: PackedBytes;
+  after: PackedBytes;
+}
+
+export interface MaskDiff {
+  /** Box around every changed pixel. */
+  bbox: Rect;
+  patches: Patch[];
+  /** Bytes this diff holds (packed data plus a fixed per-patch estimate for the objects around it). */
+  bytes: number;
+}
+
+/** Bytes charged per patch for its JS objects (two typed arrays, two wrappers, the patch itself). */
+export const PATCH_OVERHEAD_BYTES = 256;
+
+export class MaskEdit implements MaskWriter {
+  private readonly snapshots = new Map<number, Uint8Array>();
+  private readonly tilesX: number;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly data: Uint8Array,
+    readonly label: string,
+    private readonly onPrepare: (rect: Rect) => void = () => {},
+  ) {
+    this.tilesX = Math.ceil(width / TILE);
+  }
+
+  prepare(rect: Rect): void {
+    const r = clipRect(rect, this.width, this.height);
+    if (!r) return;
+    const tx0 = Math.floor(r.x / TILE);
+    const ty0 = Math.floor(r.y / TILE);
+    const tx1 = Math.floor((r.x + r.w - 1) / TILE);
+    const ty1 = Math.floor((r.y + r.h - 1) / TILE);
+    for (let ty = ty0; ty <= ty1; ty++) {
+      for (let tx = tx0; tx <= tx1; tx++) {
+        const key = ty * this.tilesX + tx;
+        if (!this.snapshots.has(key)) this.snapshots.set(key, this.copyTile(tx, ty));
+      }
+    }
+    this.onPrepare(r);
+  }
+
+  /** Number of tiles snapshotted so far (for tests and stats). */
+  get snapshotCount(): number {
+    return this.snapshots.size;
+  }
+
+  /** The diff between the snapshots and the mask now; null when no pixel changed. */
+  finish(): MaskDiff | null {
+    const patches: Patch[] = [];
+    let bbox: Rect | null = null;
+    let bytes = 0;
+    for (const [key, before] of this.snapshots) {
+      const t = this.tileRect(key);
+      const changed = this.changedBox(t, before);
+      if (!changed) continue;
+      const beforeBytes = new Uint8Array(changed.w * changed.h);
+      const afterBytes = new Uint8Array(changed.w * changed.h);
+      for (let y = 0; y < changed.h; y++) {
+        const src = (changed.y - t.y + y) * t.w + (changed.x - t.x);
+        beforeBytes.set(before.subarray(src, src + changed.w), y * changed.w);
+        const m = (changed.y + y) * this.width + changed.x;
+        afterBytes.set(this.data.subarray(m, m + changed.w), y * changed.w);
+      }
+      const patch: Patch = { ...changed, before: packBytes(beforeBytes), after: packBytes(afterBytes) };
+      bytes += patch.before.data.byteLength + patch.after.data.byteLength + PATCH_OVERHEAD_BYTES;
+      patches.push(patch);
+      bbox = unionRect(bbox, changed);
+    }
+    return bbox ? { bbox, patches, bytes } : null;
+  }
+
+  /** Puts every snapshotted tile back; returns the area restored (null when nothing was prepared). */
+  revert(): Rect | null {
+    let area: Rect | null = null;
+    for (const [key, before] of this.snapshots) {
+      const t = this.tileRect(key);
+      for (let y = 0; y < t.h; y++) this.data.set(before.subarray(y * t.w, (y + 1) * t.w), (t.y + y) * this.width + t.x);
+      area = unionRect(area, t);
+    }
+    this.snapshots.clear();
+    return area;
+  }
+
+  private tileRect(key: number): Rect {
+    const x = (key % this.tilesX) * TILE;
+    const y = Math.floor(key / this.tilesX) * TILE;
+    return { x, y, w: Math.min(TILE, this.width - x), h: Math.min(TILE, this.height - y) };
+  }
+
+  private copyTile(tx: number, ty: number): Uint8Array {
+    const t = this.tileRect(ty * this.tilesX + tx);
+    const out = new Uint8Array(t.w * t.h);
+    for (let y = 0; y < t.h; y++) {
+      const m = (t.y + y) * this.width + t.x;
+      out.set(this.data.subarray(m, m + t.w), y * t.w);
+    }
+    return out;
+  }
+
+  private changedBox(t: Rect, before: Uint8Array): Rect | null {
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -1;
+    let maxY = -1;
+    for (let y = 0; y < t.h; y++) {
+      const m = (t.y + y) * this.width + t.x;
+      const b = y * t.w;
+      for (let x = 0; x < t.w; x++) {
+        if (this.data[m + x] !== before[b + x]) {
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+          if (y < minY) minY = y;
+          maxY = y;
+        }
+      }
+    }
+    return maxX < 0 ? null : { x: t.x + minX, y: t.y + minY, w: maxX - minX + 1, h: maxY - minY + 1 };
+  }
+}
+
+/** Writes a patch's before or after bytes into the mask. */
+export function applyPatch(data: Uint8Array, width: number, patch: Patch, side: 'before' | 'after'): void {
+  const bytes = unpackBytes(patch[side]);
+  for (let y = 0; y < patch.h; y++) data.set(bytes.subarray(y * patch.w, (y + 1) * patch.w), (patch.y + y) * width + patch.x);
+}

@@ -1,0 +1,3 @@
+import { idleLeadingTo } from '../../shared/IdleState.js';
+
+export const Idle = idleLeadingTo('erasing');

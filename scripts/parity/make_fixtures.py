@@ -34,6 +34,7 @@ sys.dont_write_bytecode = True  # keep __pycache__ out of the working tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from parity_models import CASES  # noqa: E402
 from fixture_io import percent_encode, write_bad_inputs  # noqa: E402
+from convergence import write_convergence  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIXTURES = os.path.join(ROOT, 'test', 'parity', 'fixtures')
@@ -164,6 +165,7 @@ def main() -> None:
         cases = old + cases
         cases.sort(key=lambda c: list(CASES).index(c['name']) if c['name'] in CASES else 1_000)
     bad = write_bad_inputs(os.path.join(FIXTURES, '_bad'))
+    convergence = write_convergence(os.path.join(FIXTURES, '_convergence'))
     manifest = {
         'generator': 'scripts/parity/make_fixtures.py',
         'torch': torch.__version__,
@@ -172,6 +174,7 @@ def main() -> None:
         'tolerance': {'grad': 1e-4, 'loss': 1e-5},
         'cases': cases,
         'bad': bad,
+        'convergence': convergence,
     }
     with open(manifest_path, 'w') as f:
         json.dump(manifest, f, indent=1, ensure_ascii=False)

@@ -1,0 +1,124 @@
+"""Convergence reference: a small CNN, fixed data and initial weights, and PyTorch's loss curve for 50 optimizer
+steps on that full batch. The engine trains the same exported model (the initializers are the initial weights)
+and must follow the curve (test/parity/convergence.test.ts).
+
+curve[t] is the loss computed at step t, before its update (t = 0..49); curve[50] is the loss after 50 updates.
+Curves are computed in float32 (what both frameworks run); the float64 curve's distance is recorded as the noise.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import os
+import warnings
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+STEPS = 50
+
+
+class SmallCNN(nn.Module):
+    def __init__(self, classes: int = 4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.conv3 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x, target):
+        y = F.relu(self.conv1(x))
+        y = F.relu(self.conv2(y))
+        y = F.relu(self.conv3(y))
+        y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
+        return F.cross_entropy(self.fc(y), target)
+
+
+def make_data(n: int = 16, classes: int = 4, size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images whose class is a coloured blob in one quadrant plus noise: learnable in a few dozen steps."""
+    g = torch.Generator().manual_seed(11)
+    target = torch.arange(n) % classes
+    x = 0.5 * torch.randn(n, 3, size, size, generator=g)
+    h = size // 2
+    for i in range(n):
+        c = int(target[i])
+        r0, c0 = (c // 2) * h, (c % 2) * h
+        x[i, c % 3, r0:r0 + h, c0:c0 + h] += 1.5
+    return x, target
+
+
+OPTIMIZERS = {
+    'adam': dict(kind='adam', lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0),
+    'adamw': dict(kind='adamw', lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.05),
+    'sgd_nesterov': dict(kind='sgd', lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4),
+}
+
+
+def _optimizer(cfg: dict, params):
+    if cfg['kind'] == 'adam':
+        return torch.optim.Adam(params, lr=cfg['lr'], betas=(cfg['beta1'], cfg['beta2']), eps=cfg['eps'],
+                                weight_decay=cfg['weight_decay'])
+    if cfg['kind'] == 'adamw':
+        return torch.optim.AdamW(params, lr=cfg['lr'], betas=(cfg['beta1'], cfg['beta2']), eps=cfg['eps'],
+                                 weight_decay=cfg['weight_decay'])
+    return torch.optim.SGD(params, lr=cfg['lr'], momentum=cfg['momentum'], nesterov=cfg['nesterov'],
+                           weight_decay=cfg['weight_decay'])
+
+
+def curve(model: nn.Module, cfg: dict, x, target) -> np.ndarray:
+    m = copy.deepcopy(model)
+    opt = _optimizer(cfg, m.parameters())
+    out = []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        loss = m(x, target)
+        out.append(loss.item())
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        out.append(m(x, target).item())
+    return np.array(out, dtype=np.float64)
+
+
+def write_convergence(out_dir: str) -> dict:
+    torch.manual_seed(5)
+    model = SmallCNN().train()
+    x, target = make_data()
+    os.makedirs(os.path.join(out_dir, 'inputs'), exist_ok=True)
+    os.makedirs(os.path.join(out_dir, 'expected'), exist_ok=True)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(copy.deepcopy(model), (x, target), buf, input_names=['x', 'target'], output_names=['loss'],
+                          training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=17)
+    onnx_model = onnx.load_from_string(buf.getvalue())
+    onnx.checker.check_model(onnx_model)
+    with open(os.path.join(out_dir, 'model.onnx'), 'wb') as f:
+        f.write(onnx_model.SerializeToString())
+    np.save(os.path.join(out_dir, 'inputs', 'x.npy'), x.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, 'inputs', 'target.npy'), target.numpy().astype(np.int64))
+    runs = {}
+    for name, cfg in OPTIMIZERS.items():
+        c32 = curve(model, cfg, x, target)
+        c64 = curve(model.double(), cfg, x.double(), target)
+        model.float()
+        np.save(os.path.join(out_dir, 'expected', f'curve_{name}.npy'), c32)
+        runs[name] = {
+            'optimizer': cfg,
+            'file': f'expected/curve_{name}.npy',
+            'first': float(c32[0]), 'last': float(c32[-1]),
+            'float64_max_rel_dev': float(np.max(np.abs(c32 - c64) / np.abs(c64))),
+        }
+        print(f"convergence {name:13s} loss {c32[0]:.4f} -> {c32[-1]:.4f}  f32 vs f64 {runs[name]['float64_max_rel_dev']:.1e}")
+    return {
+        'dir': os.path.basename(out_dir),
+        'model': 'model.onnx',
+        'inputs': [{'name': 'x', 'file': 'inputs/x.npy'}, {'name': 'target', 'file': 'inputs/target.npy'}],
+        'steps': STEPS,
+        'curve_definition': 'curve[t] = loss at step t before its update (t < steps); curve[steps] = loss after all',
+        'params': [n for n, _ in model.named_parameters()],
+        'runs': runs,
+    }

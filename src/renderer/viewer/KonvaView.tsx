@@ -1,0 +1,140 @@
+/**
+ * The canvas of the image viewer: the image and the mask overlay on one Konva layer. The view transform is
+ * applied imperatively from a ViewerStore subscription, and wheel/drag/pointer readouts go through native
+ * listeners, so zooming and panning never re-render React.
+ */
+import Konva from 'konva';
+import { useEffect, useRef, useState } from 'react';
+import { Image as KImage, Layer, Stage } from 'react-konva';
+import { screenToImage } from './viewTransform.js';
+import type { ViewerStore } from './ViewerStore.js';
+import type { MaskOverlay } from './maskOverlay.js';
+
+export interface KonvaViewProps {
+  store: ViewerStore;
+  image: HTMLImageElement | null;
+  mask: MaskOverlay | null;
+  /** Receives the image pixel under the pointer (or null when outside); write it to the DOM, not to state. */
+  onPointerPixel?: (p: { x: number; y: number } | null) => void;
+}
+
+export function KonvaView({ store, image, mask, onPointerPixel }: KonvaViewProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const layerRef = useRef<Konva.Layer>(null);
+  const maskRef = useRef<Konva.Image>(null);
+  const [size, setSize] = useState({ width: 0, height: 0 });
+  const pointerPixel = useRef(onPointerPixel);
+  pointerPixel.current = onPointerPixel;
+
+  // Viewport size: the only thing here that re-renders, and only on resize.
+  useEffect(() => {
+    const el = containerRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      const next = { width: el.clientWidth, height: el.clientHeight };
+      setSize((prev) => (prev.width === next.width && prev.height === next.height ? prev : next));
+      store.setViewport(next);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [store]);
+
+  // Store → Konva, without React.
+  useEffect(() => {
+    const apply = () => {
+      const layer = layerRef.current;
+      if (!layer) return;
+      const { view, showMask } = store.get();
+      layer.position({ x: view.x, y: view.y });
+      layer.scale({ x: view.scale, y: view.scale });
+      // Past 2x, show pixels as squares: inspecting defects needs the real pixels, not interpolation.
+      layer.imageSmoothingEnabled(view.scale < 2);
+      maskRef.current?.visible(showMask);
+      layer.batchDraw();
+    };
+    apply();
+    return store.subscribe(apply);
+  }, [store, image, mask, size]);
+
+  // Wheel zoom around the cursor, drag to pan, pixel readout.
+  useEffect(() => {
+    const el = containerRef.current;
+    if (!el) return;
+    let drag: { x: number; y: number; id: number } | null = null;
+    const local = (e: MouseEvent) => {
+      const r = el.getBoundingClientRect();
+      return { x: e.clientX - r.left, y: e.clientY - r.top };
+    };
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      // Line-mode wheels (Firefox) report lines, not pixels.
+      const dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+      store.wheel(dy, local(e));
+    };
+    const onDown = (e: PointerEvent) => {
+      if (e.button !== 0 && e.button !== 1) return;
+      drag = { x: e.clientX, y: e.clientY, id: e.pointerId };
+      el.setPointerCapture(e.pointerId);
+      el.classList.add('is-panning');
+    };
+    const onMove = (e: PointerEvent) => {
+      if (drag && e.pointerId === drag.id) {
+        store.pan(e.clientX - drag.x, e.clientY - drag.y);
+        drag.x = e.clientX;
+        drag.y = e.clientY;
+      }
+      const report = pointerPixel.current;
+      if (report) {
+        const s = store.get();
+        const p = screenToImage(s.view, local(e));
+        const inside = s.image && p.x >= 0 && p.y >= 0 && p.x < s.image.width && p.y < s.image.height;
+        report(inside ? { x: Math.floor(p.x), y: Math.floor(p.y) } : null);
+      }
+    };
+    const onUp = (e: PointerEvent) => {
+      if (drag && e.pointerId === drag.id) {
+        drag = null;
+        el.classList.remove('is-panning');
+      }
+    };
+    const onLeave = () => pointerPixel.current?.(null);
+    el.addEventListener('wheel', onWheel, { passive: false });
+    el.addEventListener('pointerdown', onDown);
+    el.addEventListener('pointermove', onMove);
+    el.addEventListener('pointerup', onUp);
+    el.addEventListener('pointercancel', onUp);
+    el.addEventListener('pointerleave', onLeave);
+    return () => {
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener('pointerdown', onDown);
+      el.removeEventListener('pointermove', onMove);
+      el.removeEventListener('pointerup', onUp);
+      el.removeEventListener('pointercancel', onUp);
+      el.removeEventListener('pointerleave', onLeave);
+    };
+  }, [store]);
+
+  return (
+    <div ref={containerRef} className="konva-view" data-testid="viewer-stage">
+      {size.width > 0 && size.height > 0 && (
+        <Stage width={size.width} height={size.height} listening={false}>
+          <Layer ref={layerRef} listening={false}>
+            {image && <KImage image={image} x={0} y={0} width={image.naturalWidth} height={image.naturalHeight} />}
+            {image && mask && (
+              <KImage
+                ref={maskRef}
+                image={mask.canvas}
+                x={0}
+                y={0}
+                width={image.naturalWidth}
+                height={image.naturalHeight}
+                globalCompositeOperation={mask.blend}
+                name="mask-overlay"
+              />
+            )}
+          </Layer>
+        </Stage>
+      )}
+    </div>
+  );
+}

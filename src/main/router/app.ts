@@ -34,6 +34,7 @@ export interface StudioApp {
   readonly workspace: string;
   readonly datasets: DatasetsPort;
   allowedRoots(): Promise<string[]>;
+  executionProvider(): Promise<ExecutionProviderInfo>;
   close(): Promise<void>;
 }
 
@@ -86,6 +87,7 @@ export async function createStudioApp(opts: StudioAppOptions): Promise<StudioApp
     workspace,
     datasets,
     allowedRoots,
+    executionProvider,
     close: () => datasets.dispose(),
   };
 }

@@ -15,10 +15,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseAssetQuery, type ApiResult } from '../../shared/api.js';
-import { StudioError, toStudioError, type StudioErrorCode } from '../../shared/errors.js';
+import { StudioError, toStudioError } from '../../shared/errors.js';
 import { describeIssues } from '../router/router.js';
 import type { StudioApp } from '../router/app.js';
 import { contentSecurityPolicy } from './csp.js';
+import { statusFor } from './status.js';
 import { generateToken, readCookie, tokenCookieName, tokenMatches } from './token.js';
 
 export const HOST = '127.0.0.1';
@@ -43,19 +44,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const STATUS: Record<StudioErrorCode, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN_PATH: 403,
-  NOT_FOUND: 404,
-  INVALID_STATE: 409,
-  CANCELLED: 409,
-  TOO_LARGE: 413,
-  UNSUPPORTED: 415,
-  UNREADABLE: 422,
-  IO_ERROR: 500,
-  INTERNAL: 500,
-};
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -73,10 +61,6 @@ const STATIC_TYPES: Record<string, string> = {
   '.map': 'application/json',
   '.txt': 'text/plain; charset=utf-8',
 };
-
-export function statusFor(code: string): number {
-  return STATUS[code as StudioErrorCode] ?? 500;
-}
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
@@ -270,11 +254,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, HOST, () => {
-      server.off('error', reject);
-      resolve();
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') {
+        reject(new StudioError('INVALID_STATE', `Port ${opts.port} on ${HOST} is already in use; choose another with --port (0 picks a free one).`));
+      } else if (e.code === 'EACCES') {
+        reject(new StudioError('INVALID_STATE', `Not allowed to listen on port ${opts.port}; use a port above 1024 or 0 for a free one.`));
+      } else reject(e);
     });
+    server.listen(opts.port, HOST, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
   csp = contentSecurityPolicy({ kind: 'browser', port });

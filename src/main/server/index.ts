@@ -13,6 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Repository (or installed package) root: src/main/server → ../../.. */
 export const PACKAGE_ROOT = path.resolve(here, '..', '..', '..');
 export const DEFAULT_RENDERER_DIR = path.join(PACKAGE_ROOT, 'out', 'renderer');
+/** Browser mode's preferred port: IndexedDB (the UI's saved state) is per origin, so a stable port keeps it. */
+export const DEFAULT_PORT = 47615;
 
 export interface BrowserModeOptions {
   workspace: string;

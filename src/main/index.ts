@@ -1,0 +1,62 @@
+/**
+ * Electron entry: the thin shell over the same composition root the browser-mode server and the CLI use.
+ * It owns windows, the two custom schemes, IPC and the security baseline; all behaviour lives in services.
+ */
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStudioApp, type StudioApp } from './router/app.js';
+import { contentSecurityPolicy } from './server/csp.js';
+import { registerIpc } from './shell/ipc.js';
+import { APP_ORIGIN, handleAppScheme, handleAssetScheme, registerSchemes } from './shell/protocols.js';
+import { createMainWindow, hardenSession } from './shell/window.js';
+import { resolveWorkspaceRoot } from './workspace/paths.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
+const rendererDir = path.join(here, '..', 'renderer');
+const preload = path.join(here, '..', 'preload', 'index.cjs');
+const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+
+registerSchemes();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let studio: StudioApp | null = null;
+
+async function start(): Promise<void> {
+  const workspace = resolveWorkspaceRoot();
+  studio = await createStudioApp({ mode: 'electron', workspace, version: app.getVersion() });
+  const ep = await studio.executionProvider();
+  const skipped = ep.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  console.log(`[defect-studio] execution provider: ${ep.name}${skipped ? ` (skipped ${skipped})` : ''}`);
+  console.log(`[defect-studio] workspace: ${workspace}`);
+
+  const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
+  hardenSession(allowedOrigins);
+  handleAppScheme(rendererDir, contentSecurityPolicy({ kind: 'electron' }));
+  handleAssetScheme(studio);
+  registerIpc(studio, allowedOrigins);
+
+  const open = () => createMainWindow({ preload, url: devUrl ?? `${APP_ORIGIN}/index.html`, allowedOrigins });
+  open();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+}
+
+app.whenReady().then(start, (e: unknown) => {
+  console.error('[defect-studio] failed to start:', e);
+  app.exit(1);
+});
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('will-quit', () => {
+  void studio?.close();
+});

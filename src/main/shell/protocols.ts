@@ -1,0 +1,73 @@
+/**
+ * Custom schemes. studio-app:// serves the built renderer (so the page has a real origin and a CSP header,
+ * which file:// cannot give), studio-asset:// serves dataset images, masks and thumbnails through the same
+ * resolver as browser mode's /asset, so the containment rule is shared.
+ */
+import { net, protocol } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseAssetQuery } from '../../shared/api.js';
+import { StudioError, toStudioError } from '../../shared/errors.js';
+import type { StudioApp } from '../router/app.js';
+import { statusFor } from '../server/status.js';
+
+export const APP_SCHEME = 'studio-app';
+export const ASSET_SCHEME = 'studio-asset';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+
+/** Must run before app 'ready'. */
+export function registerSchemes(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  ]);
+}
+
+function errorResponse(e: unknown): Response {
+  const err = toStudioError(e);
+  return new Response(JSON.stringify({ ok: false, error: err.toJSON() }), {
+    status: statusFor(err.code),
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+export function handleAppScheme(rendererDir: string, csp: string): void {
+  const root = path.resolve(rendererDir);
+  protocol.handle(APP_SCHEME, async (req) => {
+    try {
+      const url = new URL(req.url);
+      if (url.host !== 'app') throw new StudioError('NOT_FOUND', `Unknown app host ${url.host}.`);
+      const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+      const file = path.resolve(root, '.' + path.posix.normalize(rel));
+      if (!file.startsWith(root + path.sep)) throw new StudioError('FORBIDDEN_PATH', `${url.pathname} is outside the app.`);
+      const res = await net.fetch(pathToFileURL(file).href);
+      const headers = new Headers(res.headers);
+      headers.set('Content-Security-Policy', csp);
+      headers.set('X-Content-Type-Options', 'nosniff');
+      return new Response(res.body, { status: res.status, headers });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+}
+
+export function handleAssetScheme(app: StudioApp): void {
+  protocol.handle(ASSET_SCHEME, async (req) => {
+    try {
+      const url = new URL(req.url);
+      let ref;
+      try {
+        ref = parseAssetQuery(url.searchParams);
+      } catch (e) {
+        throw new StudioError('BAD_REQUEST', `Invalid asset URL ${req.url}: ${(e as Error).message}`);
+      }
+      const asset = await app.assets.resolve(ref);
+      const res = await net.fetch(pathToFileURL(asset.filePath).href);
+      const headers = new Headers(res.headers);
+      headers.set('content-type', asset.contentType);
+      return new Response(res.body, { status: res.status, headers });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+}

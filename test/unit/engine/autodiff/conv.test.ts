@@ -1,0 +1,27 @@
+import { describe, it } from 'vitest';
+import { checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
+
+// ORT's CPU Conv/ConvTranspose have float32 kernels only, so these run in float32 (see checkVjp's header).
+describe('convolution rules (finite differences)', () => {
+  it.each([
+    ['plain 3x3', [2, 3, 5, 6], [4, 3, 3, 3], {}],
+    ['pads 1', [2, 3, 5, 5], [4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+    ['stride 2, odd size', [1, 2, 7, 6], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['stride 2 asymmetric pads', [1, 2, 6, 7], [3, 2, 3, 2], { strides: [2, 3], pads: [0, 1, 1, 0] }],
+    ['dilation 2', [1, 2, 8, 7], [2, 2, 3, 3], { dilations: [2, 2], pads: [2, 2, 2, 2] }],
+    ['groups 2', [2, 4, 5, 5], [6, 2, 3, 3], { group: 2, pads: [1, 1, 1, 1] }],
+    ['depthwise', [2, 3, 6, 5], [3, 1, 3, 3], { group: 3, pads: [1, 1, 1, 1] }],
+    ['depthwise x2 multiplier, stride 2', [1, 2, 7, 7], [4, 1, 3, 3], { group: 2, strides: [2, 2] }],
+    ['1x1 stride 2 (ResNet shortcut)', [2, 3, 6, 6], [4, 3, 1, 1], { strides: [2, 2] }],
+    ['auto_pad SAME_UPPER', [1, 2, 5, 6], [2, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
+    ['1-D', [2, 3, 9], [2, 3, 3], { pads: [1, 1] }],
+  ] as const)('Conv %s', (_name, x, w, attrs) => checkVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
+
+  it.each([
+    ['stride 2 (U-Net up)', [1, 3, 4, 5], [3, 2, 2, 2], { strides: [2, 2] }],
+    ['stride 2 pads 1 output_padding 1', [2, 2, 3, 3], [2, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }],
+    ['stride 1 dilation 2', [1, 2, 4, 4], [2, 2, 3, 3], { dilations: [2, 2] }],
+    ['groups 2', [1, 4, 3, 3], [4, 1, 3, 3], { group: 2, strides: [2, 2] }],
+  ] as const)('ConvTranspose %s', (_name, x, w, attrs) =>
+    checkVjp('ConvTranspose', [[...x], [...w], [w[1] * ((attrs as { group?: number }).group ?? 1)]], { ...attrs } as never));
+});

@@ -43,21 +43,24 @@ export function unpackBytes(p: PackedBytes): Uint8Array {
 
 /** RLE bytes, or null as soon as the encoding would be no smaller than `limit`. */
 function encodeRle(bytes: Uint8Array, limit: number): Uint8Array | null {
-  const out: number[] = [];
+  // Written into a scratch buffer of `limit` bytes: an encoding that does not fit is not worth keeping.
+  const out = new Uint8Array(limit);
+  let o = 0;
   let i = 0;
   while (i < bytes.length) {
     const value = bytes[i];
     let j = i + 1;
     while (j < bytes.length && bytes[j] === value) j++;
     let run = j - i;
-    out.push(value);
+    // value byte + up to 5 varint bytes (runs < 2^35)
+    if (o + 6 > limit) return null;
+    out[o++] = value;
     while (run >= 0x80) {
-      out.push((run & 0x7f) | 0x80);
+      out[o++] = (run & 0x7f) | 0x80;
       run = Math.floor(run / 0x80);
     }
-    out.push(run);
-    if (out.length >= limit) return null;
+    out[o++] = run;
     i = j;
   }
-  return Uint8Array.from(out);
+  return o < limit ? out.slice(0, o) : null;
 }

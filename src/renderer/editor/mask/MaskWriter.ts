@@ -12,7 +12,7 @@ export interface MaskWriter {
   prepare(rect: Rect): void;
 }
 
-export function plainWriter(width: number, height: number, data = new Uint8Array(width * height)): MaskWriter {
+export function plainWriter(width: number, height: number, data: Uint8Array = new Uint8Array(width * height)): MaskWriter {
   return { width, height, data, prepare: () => {} };
 }
 

@@ -56,6 +56,16 @@ beforeAll(async () => {
   await writeFile(path.join(workspace, 'notes.txt'), 'not an image');
   await writeFile(path.join(outside, 'secret.png'), png);
   await symlink(path.join(outside, 'secret.png'), path.join(workspace, 'link.png'));
+  // A tiny MVTec-layout dataset: one good train image, one defect with its mask, and a symlink escaping the root.
+  const ds = path.join(dir, 'bottle');
+  const img = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer();
+  await mkdir(path.join(ds, 'train', 'good'), { recursive: true });
+  await mkdir(path.join(ds, 'test', 'crack'), { recursive: true });
+  await mkdir(path.join(ds, 'ground_truth', 'crack'), { recursive: true });
+  await writeFile(path.join(ds, 'train', 'good', '000.png'), await img(600, 400));
+  await writeFile(path.join(ds, 'test', 'crack', '000.png'), await img(600, 400));
+  await writeFile(path.join(ds, 'ground_truth', 'crack', '000_mask.png'), await img(600, 400));
+  await symlink(path.join(outside, 'secret.png'), path.join(ds, 'train', 'good', 'escape.png'));
   srv = await startBrowserModeServer({ workspace, port: 0, rendererDir: renderer });
 });
 
@@ -205,6 +215,53 @@ describe('asset endpoint', () => {
   it('answers a malformed asset query with 400 and an unknown dataset with 404', async () => {
     expect((await asset('kind=video&path=a')).status).toBe(400);
     expect((await asset('kind=image&dataset=nope&path=a.png')).status).toBe(404);
+  });
+});
+
+describe('dataset assets', () => {
+  let id: string;
+  beforeAll(async () => {
+    const r = await api('datasets.open', { root: path.join(dir, 'bottle') });
+    expect(r.status).toBe(200);
+    id = json(r.body).value.id;
+  });
+
+  it('serves an image, its mask and a thumbnail of the requested size', async () => {
+    const image = await asset(`kind=image&dataset=${id}&path=${encodeURIComponent('test/crack/000.png')}`);
+    expect(image.status).toBe(200);
+    expect((await sharp(image.body).metadata()).width).toBe(600);
+    const mask = await asset(`kind=mask&dataset=${id}&path=${encodeURIComponent('ground_truth/crack/000_mask.png')}`);
+    expect(mask.status).toBe(200);
+    for (const [size, longest] of [[100, 128], [256, 256]] as const) {
+      const thumb = await asset(`kind=thumbnail&dataset=${id}&path=${encodeURIComponent('train/good/000.png')}&size=${size}`);
+      expect(thumb.status).toBe(200);
+      expect(thumb.headers['content-type']).toBe('image/jpeg');
+      const meta = await sharp(thumb.body).metadata();
+      expect(Math.max(meta.width!, meta.height!)).toBe(longest);
+    }
+  });
+
+  it('refuses dataset paths that escape the root, by .. or by symlink', async () => {
+    for (const p of ['../outside/secret.png', '../../etc/passwd', 'train/good/escape.png', path.join(outside, 'secret.png')]) {
+      for (const kind of ['image', 'mask', 'thumbnail']) {
+        const r = await asset(`kind=${kind}&dataset=${id}&path=${encodeURIComponent(p)}`);
+        expect(r.status, `${kind} ${p}`).toBe(403);
+      }
+    }
+  });
+
+  it('lets an opened dataset root serve file assets', async () => {
+    const r = await asset(`kind=file&path=${encodeURIComponent(path.join(dir, 'bottle', 'train', 'good', '000.png'))}`);
+    expect(r.status).toBe(200);
+  });
+});
+
+describe('port conflicts', () => {
+  it('names the busy port and the fix instead of crashing', async () => {
+    await expect(startBrowserModeServer({ workspace, port: srv.port, rendererDir: null })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringContaining(`Port ${srv.port}`),
+    });
   });
 });
 

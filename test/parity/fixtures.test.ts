@@ -1,9 +1,12 @@
 /**
  * The committed parity fixtures are self-consistent: every file the manifest names exists and parses, gradient
- * shapes match the manifest, file names follow the `grad` CLI's percent-encoding, and the whole set stays small.
+ * shapes match the manifest, file names follow the `grad` CLI's percent-encoding, the whole set stays small, and
+ * onnxruntime-node itself (no engine code) reproduces PyTorch's loss from each exported model — so a parity
+ * failure points at the engine's backward pass, not at an export that ORT reads differently from PyTorch.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/cli.js';
 import { readNpy } from './helpers/npy.js';
@@ -12,8 +15,8 @@ const FIXTURES = path.join(REPO_ROOT, 'test', 'parity', 'fixtures');
 const manifest = JSON.parse(readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as {
   cases: {
     name: string;
-    inputs: { file: string; shape: number[] }[];
-    loss: { file: string };
+    inputs: { name: string; file: string; dtype: string; shape: number[] }[];
+    loss: { file: string; value: number };
     grads: { name: string; file: string; shape: number[] }[];
   }[];
 };
@@ -59,5 +62,26 @@ describe('parity fixtures', () => {
 
   it('stay under 3 MB in total', () => {
     expect(sizeOf(FIXTURES)).toBeLessThan(3e6);
+  });
+
+  it('run forward in onnxruntime-node to the PyTorch loss (relative 1e-5)', { timeout: 120_000 }, async () => {
+    const off: string[] = [];
+    for (const c of manifest.cases) {
+      const dir = path.join(FIXTURES, c.name);
+      const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const i of c.inputs) {
+        const t = readNpy(new Uint8Array(readFileSync(path.join(dir, i.file))), i.file);
+        feeds[i.name] = i.dtype === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape)
+          : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
+      }
+      const out = await session.run(feeds);
+      const loss = Number(out[session.outputNames[0]].data[0]);
+      const err = Math.abs(loss - c.loss.value) / Math.abs(c.loss.value);
+      if (!(err <= 1e-5)) off.push(`${c.name}: ORT ${loss} vs PyTorch ${c.loss.value}`);
+      await session.release();
+    }
+    expect(off).toEqual([]);
   });
 });

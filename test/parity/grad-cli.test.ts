@@ -142,6 +142,18 @@ describe('grad CLI rejects bad input with exit code 2 and writes nothing', () =>
     }
   });
 
+  it('control: --repeat N prints one JSON line with the median step time', { timeout: CASE_TIMEOUT }, async () => {
+    const out = path.join(work, 'repeat');
+    const r = await runCli([...gradArgs(path.join(badDir, bad.ok.model), [[bad.input, x]], out), '--repeat', '3']);
+    expect(r.code, describeRun(r)).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.trim().startsWith('{'));
+    expect(lines, describeRun(r)).toHaveLength(1);
+    const timing = JSON.parse(lines[0]) as { ms_per_step: number; steps: number };
+    expect(timing.steps).toBe(3);
+    expect(Number.isFinite(timing.ms_per_step) && timing.ms_per_step > 0).toBe(true);
+    expect(compare(path.join(out, 'loss.npy'), path.join(badDir, bad.ok.loss), 'loss', manifest.tolerance.loss)).toBeNull();
+  });
+
   it('a file that is not ONNX', { timeout: CASE_TIMEOUT }, async () => {
     await expectRejected(path.join(badDir, bad.not_onnx.model), [[bad.input, x]], /not_onnx\.onnx/);
   });

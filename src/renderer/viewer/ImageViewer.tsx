@@ -60,8 +60,7 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && e.key !== 'Escape') return;
+      if (e.key !== 'Escape' && capturesKeys(e.target)) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       switch (e.key) {
         case 'ArrowRight':
@@ -102,8 +101,9 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
     return () => window.removeEventListener('keydown', onKey);
   }, [store, onStep, onClose]);
 
+  // While the next image decodes, the previous one stays on screen with its own mask.
   const stale = loaded !== null && loaded.path !== record.path;
-  const mask = loaded?.path === record.path || stale ? loaded?.mask ?? null : null;
+  const mask = loaded?.mask ?? null;
 
   return (
     <section className="viewer" data-testid="viewer" data-path={record.path} data-loaded={loaded?.path === record.path ? 'true' : 'false'}>
@@ -168,6 +168,15 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
       </footer>
     </section>
   );
+}
+
+/** Fields where typing or arrow keys mean something to the field itself; checkboxes and buttons do not. */
+function capturesKeys(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA') return true;
+  if (target.tagName !== 'INPUT') return false;
+  const type = (target as HTMLInputElement).type;
+  return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range'].includes(type);
 }
 
 export function labelClass(label: string): string {

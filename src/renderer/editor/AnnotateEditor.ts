@@ -210,7 +210,6 @@ export class AnnotateEditor implements ChangeSource {
   /** Replaces the image, mask, intensity and heatmap; clears history. Not an undo step. */
   open(doc: EditorDocument): void {
     this.batch(() => {
-      if (this.openEdit) this.cancelEdit();
       checkImageSize(doc.width, doc.height);
       const mask = doc.mask
         ? importClassIndexMask(doc.mask, doc.width, doc.height, this.classes, doc.maskSource)
@@ -219,6 +218,7 @@ export class AnnotateEditor implements ChangeSource {
         throw new StudioError('BAD_REQUEST', `Image intensity has ${doc.gray.length} pixels but the image is ${doc.width} x ${doc.height}.`);
       }
       if (doc.heatmap) validateHeatmap(doc.heatmap);
+      this.abandonIntent();
       this.width = doc.width;
       this.height = doc.height;
       this.mask = mask;
@@ -236,13 +236,25 @@ export class AnnotateEditor implements ChangeSource {
   /** Replaces the mask only (e.g. a mask PNG that finished loading after the image); clears history. */
   loadMask(mask: Uint8Array, source = 'mask'): void {
     this.batch(() => {
-      if (this.openEdit) this.cancelEdit();
-      this.mask = importClassIndexMask(mask, this.width, this.height, this.classes, source);
+      const next = importClassIndexMask(mask, this.width, this.height, this.classes, source);
+      this.abandonIntent();
+      this.mask = next;
       this.history.clear();
       this.dirty.add({ x: 0, y: 0, w: this.width, h: this.height });
       this.markChanged();
       this.emitter.emit('loaded', { width: this.width, height: this.height });
     });
+  }
+
+  /**
+   * Before the document is replaced: the tool in progress cancels (a half stroke belongs to the old mask),
+   * so no state is left drawing into an edit that no longer exists.
+   */
+  private abandonIntent(): void {
+    // The root does not exist yet while the constructor opens the first document.
+    if (this.root) this.dispatch({ name: 'cancel' });
+    if (this.openEdit) this.cancelEdit();
+    this.middlePan = null;
   }
 
   setGray(gray: Uint8Array | null): void {

@@ -86,6 +86,19 @@ describe('undo / redo', () => {
     expect(new Set(events.map((e) => e.entryId)).size).toBe(1);
   });
 
+  it('opening another image mid-stroke cancels the stroke; the next stroke works on the new mask', () => {
+    const editor = makeEditor(10, 10);
+    editor.pointerDown(2, 2);
+    editor.pointerMove(8, 8);
+    editor.open({ width: 6, height: 4 });
+    expect(editor.getPath()).toBe('root.brush.idle');
+    expect(editor.isEditOpen()).toBe(false);
+    editor.pointerMove(3, 3); // late events of the old stroke are ignored
+    expect(countValue(editor.getMask(), 0)).toBe(24);
+    stroke(editor, [[1, 1]]);
+    expect(editor.canUndo()).toBe(true);
+  });
+
   it('loading a mask clears history and is not undoable', () => {
     const editor = makeEditor(3, 1);
     stroke(editor, [[0.5, 0.5]]);
@@ -93,6 +106,46 @@ describe('undo / redo', () => {
     expect(editor.canUndo()).toBe(false);
     expect(editorRows(editor)).toEqual(['.2.']);
   });
+});
+
+describe('diff patches', () => {
+  // 128 wide takes the word-wise comparison path, 130 wide the byte-wise one; both must give tight, exact boxes.
+  for (const width of [128, 130]) {
+    it(`are tight boxes of changed pixels and replay exactly (width ${width}, seed 9)`, () => {
+      const rand = rng(9);
+      const editor = makeEditor(width, 70, { settings: { brushSize: 1 } });
+      let skipped = 0;
+      for (let k = 0; k < 40; k++) {
+        const before = editor.getMask().slice();
+        editor.setCurrentClass(k % 3 === 0 ? 2 : 1);
+        editor.setCurrentTool(k % 4 === 3 ? 'eraser' : 'brush');
+        editor.setBrushSize(1 + Math.floor(rand() * 9));
+        stroke(editor, [
+          [rand() * width, rand() * 70],
+          [rand() * width, rand() * 70],
+        ]);
+        const undo = editor.getHistoryEntries().undo;
+        const entry = undo.length === k + 1 - skipped ? undo[undo.length - 1] : null;
+        if (!entry) {
+          skipped++;
+          expect(Buffer.compare(editor.getMask(), before), 'a stroke with no entry must not change the mask').toBe(0);
+        }
+        const after = editor.getMask();
+        for (const p of entry ? entry.patches : []) {
+          const changed = (x: number, y: number) => before[y * width + x] !== after[y * width + x];
+          const col = (x: number) => Array.from({ length: p.h }, (_, i) => changed(x, p.y + i)).some(Boolean);
+          const row = (y: number) => Array.from({ length: p.w }, (_, i) => changed(p.x + i, y)).some(Boolean);
+          expect([col(p.x), col(p.x + p.w - 1), row(p.y), row(p.y + p.h - 1)], `patch ${JSON.stringify({ ...p, before: 0, after: 0 })}`).toEqual([true, true, true, true]);
+        }
+      }
+      expect(skipped).toBeLessThan(10);
+      const final = editor.getMask().slice();
+      while (editor.undo());
+      expect(countValue(editor.getMask(), 0)).toBe(width * 70);
+      while (editor.redo());
+      expect(Buffer.compare(editor.getMask(), final)).toBe(0);
+    });
+  }
 });
 
 describe('packed patch bytes', () => {

@@ -122,6 +122,9 @@ export class MaskEdit implements MaskWriter {
   }
 
   private changedBox(t: Rect, before: Uint8Array): Rect | null {
+    // Word-wise when rows are 4-byte aligned (every tile of a mask whose width is a multiple of 4, except a
+    // narrower last column): a tile the stroke only grazed is then rejected in a quarter of the reads.
+    if (this.width % 4 === 0 && t.w % 4 === 0 && this.data.byteOffset % 4 === 0) return this.changedBoxWords(t, before);
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -1;
@@ -139,6 +142,44 @@ export class MaskEdit implements MaskWriter {
       }
     }
     return maxX < 0 ? null : { x: t.x + minX, y: t.y + minY, w: maxX - minX + 1, h: maxY - minY + 1 };
+  }
+
+  private changedBoxWords(t: Rect, before: Uint8Array): Rect | null {
+    const mw = new Uint32Array(this.data.buffer, this.data.byteOffset, this.data.length >>> 2);
+    const bw = new Uint32Array(before.buffer, before.byteOffset, before.length >>> 2);
+    const wordsPerRow = t.w >>> 2;
+    let minW = Infinity;
+    let maxW = -1;
+    let minY = -1;
+    let maxY = -1;
+    for (let y = 0; y < t.h; y++) {
+      const m = ((t.y + y) * this.width + t.x) >>> 2;
+      const b = y * wordsPerRow;
+      let first = -1;
+      let last = -1;
+      for (let i = 0; i < wordsPerRow; i++) {
+        if (mw[m + i] !== bw[b + i]) {
+          if (first < 0) first = i;
+          last = i;
+        }
+      }
+      if (first < 0) continue;
+      if (minY < 0) minY = y;
+      maxY = y;
+      if (first < minW) minW = first;
+      if (last > maxW) maxW = last;
+    }
+    if (maxW < 0) return null;
+    // Narrow the box from whole words to the exact bytes at its left and right edges.
+    let minX = Infinity;
+    let maxX = -1;
+    for (let y = minY; y <= maxY; y++) {
+      const m = (t.y + y) * this.width + t.x;
+      const b = y * t.w;
+      for (let x = minW * 4; x < minW * 4 + 4 && x < minX; x++) if (this.data[m + x] !== before[b + x]) minX = x;
+      for (let x = maxW * 4 + 3; x >= maxW * 4 && x > maxX; x--) if (this.data[m + x] !== before[b + x]) maxX = x;
+    }
+    return { x: t.x + minX, y: t.y + minY, w: maxX - minX + 1, h: maxY - minY + 1 };
   }
 }
 

@@ -58,7 +58,9 @@ def export_case(name: str, spec: dict) -> dict:
     module: nn.Module = spec['build']()
     inputs: dict[str, torch.Tensor] = spec['inputs']()
     opset = spec['opset']
-    module.train()
+    preserve = spec.get('training') == 'preserve'  # keep each submodule's own train/eval flag
+    if not preserve:
+        module.train()
     # Export a copy: tracing runs forward passes that update BatchNorm running statistics.
     exported = copy.deepcopy(module)
     names = list(inputs.keys())
@@ -67,7 +69,8 @@ def export_case(name: str, spec: dict) -> dict:
         warnings.simplefilter('ignore')
         torch.onnx.export(
             exported, tuple(inputs[n] for n in names), buf, input_names=names, output_names=['loss'],
-            training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=opset,
+            training=torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.TRAINING,
+            do_constant_folding=False, opset_version=opset,
         )
     model = onnx.load_from_string(buf.getvalue())
     onnx.checker.check_model(model)
@@ -76,26 +79,34 @@ def export_case(name: str, spec: dict) -> dict:
     assert out0.name == 'loss' and len(dims) == 0, f'{name}: first output must be the scalar loss'
 
     inits = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
-    params = dict(module.named_parameters())
     buffers = dict(module.named_buffers())
-    for pname, p in params.items():
+    for pname, p in module.named_parameters():
         assert pname in inits, f'{name}: parameter {pname} is not an ONNX initializer (got {sorted(inits)})'
         assert np.array_equal(inits[pname], p.detach().numpy()), f'{name}: initializer {pname} differs'
     float_inits = [n for n, a in inits.items() if a.dtype.kind == 'f']
-    others = [n for n in float_inits if n not in params and n not in buffers]
+    others = [n for n in float_inits if n not in dict(module.named_parameters()) and n not in buffers]
     assert not others, f'{name}: float initializers that are neither parameters nor buffers: {others}'
 
-    # float64 reference from the same float32 values.
-    ref = copy.deepcopy(module).double().train()
+    # float64 reference from the same float32 values. A case's `reference` hook may turn buffers the loss depends
+    # on (eval-mode BatchNorm statistics) into parameters, so that they get reference gradients too.
+    hook = spec.get('reference', lambda m: m)
+    ref = hook(copy.deepcopy(module)).double()
+    if not preserve:
+        ref.train()
     ref_in = [inputs[n].double() if inputs[n].is_floating_point() else inputs[n] for n in names]
     loss64 = ref(*ref_in)
     loss64.backward()
     # float32 autograd, only to record PyTorch's own float32 error.
-    f32 = copy.deepcopy(module).train()
+    f32 = hook(copy.deepcopy(module))
+    if not preserve:
+        f32.train()
     loss32 = f32(*[inputs[n] for n in names])
     loss32.backward()
     ref_params = dict(ref.named_parameters())
     f32_params = dict(f32.named_parameters())
+    params = ref_params
+    for pname, p in ref_params.items():
+        assert pname in inits and np.array_equal(inits[pname], p.detach().float().numpy()), f'{name}: {pname}'
 
     case_dir = os.path.join(FIXTURES, name)
     os.makedirs(os.path.join(case_dir, 'inputs'))
@@ -125,7 +136,7 @@ def export_case(name: str, spec: dict) -> dict:
                       'max_abs': float(np.max(np.abs(g64))) if g64.size else 0.0, 'torch_f32_rel_err': err})
     # Buffers (BatchNorm running statistics) do not affect a training-mode loss: a gradient, if written, is 0.
     zero = [{'name': b, 'file': percent_encode(b) + '.npy', 'shape': list(inits[b].shape)}
-            for b in buffers if b in inits and inits[b].dtype.kind == 'f']
+            for b in buffers if b in inits and inits[b].dtype.kind == 'f' and b not in params]
     ops = sorted({n.op_type for n in model.graph.node})
     return {
         'name': name,

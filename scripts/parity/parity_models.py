@@ -398,3 +398,285 @@ CASES = {
         opset=13, description='Resize nearest x2 (asymmetric, floor), Slice',
         build=ResizeNearest, inputs=lambda: {'x': _rand(2, 2, 5, 6)}),
 }
+
+
+# ---------------------------------------------------------------------------------------------- edge cases
+class MaxPoolTies(nn.Module):
+    """Nearest upsampling makes exact ties inside every 2x2 window; PyTorch sends a window's gradient to the first
+    maximum in row-major order, so splitting it over ties (or doubling it) shows up in the conv gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(2, 3, 3, padding=1)
+
+    def forward(self, x, r):
+        y = F.interpolate(self.c(x), scale_factor=2, mode='nearest')
+        return (F.max_pool2d(y, 2, stride=1) * r).mean() + (F.max_pool2d(y, 3, stride=2, dilation=2) ** 2).mean()
+
+
+class WeightedCE(nn.Module):
+    """SoftmaxCrossEntropyLoss with class weights and ignore_index (weighted mean over non-ignored pixels),
+    and a sum-reduced term."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+        self.register_buffer('w', torch.tensor([0.2, 1.0, 2.5, 0.7]), persistent=False)
+
+    def forward(self, x, target):
+        y = self.c(x)
+        return (F.cross_entropy(y, target, weight=self.w, ignore_index=-100)
+                + 0.01 * F.cross_entropy(y, target.clamp(min=0), reduction='sum'))
+
+
+class BCEDice(nn.Module):
+    """Segmentation head loss: BCE-with-logits (exported as Sigmoid/Log chain) + soft Dice."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 6, 3, padding=1)
+        self.c2 = nn.Conv2d(6, 1, 1)
+
+    def forward(self, x, mask):
+        logit = self.c2(F.relu(self.c1(x)))
+        p = torch.sigmoid(logit)
+        dice = 1 - (2 * (p * mask).sum() + 1) / (p.sum() + mask.sum() + 1)
+        return F.binary_cross_entropy_with_logits(logit, mask) + dice
+
+
+class EmbeddingRepeat(nn.Module):
+    """Gather from a parameter with repeated indices: the gradient must accumulate, not overwrite."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(7, 4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, idx):
+        return (torch.tanh(self.fc(self.emb(idx))) ** 2).mean()
+
+
+class MatMulEdge(nn.Module):
+    """MatMul with 1-D operands and broadcast batch dims; Gemm with alpha/beta from torch.addmm."""
+
+    def __init__(self):
+        super().__init__()
+        self.v = nn.Parameter(torch.randn(4) * 0.5)
+        self.u = nn.Parameter(torch.randn(3) * 0.5)
+        self.w4 = nn.Parameter(torch.randn(1, 3, 4, 5) * 0.5)
+        self.m = nn.Parameter(torch.randn(4, 3) * 0.5)
+        self.bias = nn.Parameter(torch.randn(2, 3) * 0.5)
+
+    def forward(self, x):  # x: [2, 1, 3, 4]
+        a = torch.matmul(x, self.v)                      # [2, 1, 3]   (1-D second operand)
+        b = torch.matmul(self.u, x)                      # [2, 1, 4]   (1-D first operand)
+        c = torch.matmul(x, self.w4)                     # [2, 3, 3, 5] (broadcast batch)
+        d = torch.addmm(self.bias, x[:, 0, 0, :], self.m, beta=0.5, alpha=2.0)  # Gemm alpha/beta
+        return (a ** 2).mean() + (b ** 2).mean() + (c ** 2).mean() + (d ** 2).mean()
+
+
+class Conv1dGroupNorm(nn.Module):
+    """Conv on 3-D tensors (Conv1d) and GroupNorm (exported as Reshape + InstanceNormalization + affine)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(3, 8, 3, padding=1, stride=2)
+        self.c2 = nn.Conv2d(3, 8, 3, padding=1)
+        self.gn = nn.GroupNorm(2, 8)
+
+    def forward(self, x):  # x: [2, 3, 6, 7]
+        a = self.c1(torch.flatten(x, 2))
+        b = self.gn(self.c2(x))
+        return (torch.sigmoid(a) ** 2).mean() + (b * torch.tanh(b)).mean()
+
+
+class FlipSplitCast(nn.Module):
+    """Slice with step -1 (flip), a Split output nobody uses, Cast to double and back."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 6, 3, padding=1)
+
+    def forward(self, x):
+        y = self.c(x).flip(3)
+        a, _unused, c = torch.split(y, [2, 3, 1], dim=1)
+        z = (a * a).double().mean().float()
+        return z + (c * y[:, :1]).mean()
+
+
+class Teacher(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+
+
+class EvalBNTeacher(nn.Module):
+    """KD with a teacher in eval mode, exported with TrainingMode.PRESERVE: the teacher's BatchNormalization uses
+    its running statistics (training_mode 0), so the loss depends on them and they get real gradients; the student
+    BatchNorm stays in training mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.teacher = Teacher()
+        self.s_conv = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.s_bn = nn.BatchNorm2d(8)
+        with torch.no_grad():
+            self.teacher.bn.running_mean.uniform_(-0.5, 0.5)
+            self.teacher.bn.running_var.uniform_(0.5, 2.0)
+        self.teacher.eval()
+        self.manual_teacher_bn = False  # the float64 reference differentiates the eval formula by hand
+
+    def teacher_bn(self, y):
+        bn = self.teacher.bn
+        if not self.manual_teacher_bn:
+            return bn(y)
+        shape = (1, -1, 1, 1)
+        return ((y - bn.running_mean.view(shape)) / torch.sqrt(bn.running_var.view(shape) + bn.eps)
+                * bn.weight.view(shape) + bn.bias.view(shape))
+
+    def forward(self, x):
+        t = F.relu(self.teacher_bn(self.teacher.conv(x)))
+        s = F.relu(self.s_bn(self.s_conv(x)))
+        dot = (s * t).sum(dim=1)
+        cos = dot / (torch.sqrt((s * s).sum(dim=1) + 1e-8) * torch.sqrt((t * t).sum(dim=1) + 1e-8))
+        return (1 - cos).mean()
+
+
+def eval_bn_reference(module: EvalBNTeacher) -> EvalBNTeacher:
+    """Turn the teacher's running statistics into parameters and use the explicit eval-mode formula."""
+    bn = module.teacher.bn
+    rm, rv = bn.running_mean.detach().clone(), bn.running_var.detach().clone()
+    del bn.running_mean, bn.running_var
+    bn.running_mean = nn.Parameter(rm)
+    bn.running_var = nn.Parameter(rv)
+    module.manual_teacher_bn = True
+    return module
+
+
+class ResizeDownOdd(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(2, 3, 3, padding=1)
+
+    def forward(self, x):  # [2, 2, 9, 11]
+        y = self.c(x)
+        a = F.interpolate(y, scale_factor=0.5, mode='bilinear', align_corners=False)
+        b = F.interpolate(y, size=(5, 7), mode='nearest')
+        c = F.interpolate(y, size=(13, 6), mode='bilinear', align_corners=True)
+        return (a ** 2).mean() + (b * b.flip(2)).mean() + (c ** 2).mean()
+
+
+class AvgPoolCeil(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(2, 3, 3)
+
+    def forward(self, x):  # [1, 2, 10, 9]: batch of one also exercises BatchNorm-free reductions
+        y = self.c(x)
+        a = F.avg_pool2d(y, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        b = F.avg_pool2d(y, 2, stride=2, ceil_mode=True)
+        c = F.max_pool2d(y, 3, stride=2, padding=1, ceil_mode=True)
+        return (a ** 2).mean() + (b ** 2).mean() + (c ** 2).mean()
+
+
+class BatchOneBN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+
+    def forward(self, x, target):  # N = 1: statistics over H*W only
+        return ((torch.sigmoid(self.bn(self.c(x))) - target) ** 2).mean()
+
+
+class ExtLayerNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+        self.ln = nn.LayerNorm(5)
+
+    def forward(self, x):
+        return (self.ln(self.c(x)) * torch.sigmoid(self.c(x))).mean()
+
+
+class ExtUnary(nn.Module):
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+        self.c = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.c(x)
+        if self.kind == 'softplus':
+            y = F.softplus(y)
+        elif self.kind == 'hardswish':
+            y = F.hardswish(y)
+        elif self.kind == 'reciprocal':
+            y = 1 / (y * y + 1)
+        elif self.kind == 'tile':
+            y = y.repeat(1, 2, 1, 2)
+        elif self.kind == 'depth_to_space':
+            y = F.pixel_shuffle(y, 2)
+        elif self.kind == 'min_max':
+            y = torch.maximum(y, y.flip(3)) + torch.minimum(y, 0.3 * y.flip(2))
+        return (y * torch.tanh(y)).mean()
+
+
+EDGE_CASES = {
+    'maxpool_ties': dict(
+        opset=17, description='MaxPool over exact ties (after nearest upsampling) and MaxPool dilation 2',
+        build=MaxPoolTies, inputs=lambda: {'x': _rand(2, 2, 4, 5), 'r': _rand(2, 3, 7, 9)}),
+    'ce_weighted_ignore': dict(
+        opset=17, description='SoftmaxCrossEntropyLoss with class weights, ignore_index -100 (weighted mean) '
+                              'and reduction sum',
+        build=WeightedCE,
+        inputs=lambda: {'x': _rand(2, 3, 5, 6),
+                        'target': torch.where(torch.rand(2, 5, 6) < 0.2, torch.tensor(-100),
+                                              torch.randint(0, 4, (2, 5, 6)))}),
+    'bce_dice': dict(
+        opset=17, description='BCE-with-logits (Sigmoid/Log chain) + soft Dice on a segmentation head',
+        build=BCEDice, inputs=lambda: {'x': _rand(2, 3, 8, 8), 'mask': (torch.rand(2, 1, 8, 8) < 0.3).float()}),
+    'embedding_repeat': dict(
+        opset=17, description='Gather from a parameter (nn.Embedding) with repeated indices',
+        build=EmbeddingRepeat, inputs=lambda: {'idx': torch.tensor([[1, 3, 1, 6], [3, 3, 0, 1]])}),
+    'matmul_edge': dict(
+        opset=17, description='MatMul with 1-D operands and broadcast batch dims, Gemm alpha=2 beta=0.5',
+        build=MatMulEdge, inputs=lambda: {'x': _rand(2, 1, 3, 4)}),
+    'conv1d_groupnorm': dict(
+        opset=17, description='Conv1d (3-D Conv) stride 2, GroupNorm (Reshape + InstanceNormalization + affine)',
+        build=Conv1dGroupNorm, inputs=lambda: {'x': _rand(2, 3, 6, 7)}),
+    'flip_split_cast': dict(
+        opset=17, description='Slice step -1 (flip), an unused Split output, Cast to double and back',
+        build=FlipSplitCast, inputs=lambda: {'x': _rand(2, 3, 5, 6)}),
+    'bn_eval_teacher': dict(
+        opset=17, training='preserve',
+        description='Teacher BatchNormalization in eval mode (training_mode 0, running statistics get gradients) '
+                    'next to a training-mode student BatchNorm; cosine distillation',
+        build=EvalBNTeacher, reference=eval_bn_reference, inputs=lambda: {'x': _rand(2, 3, 6, 6)}),
+    'resize_down_odd': dict(
+        opset=17, description='Bilinear downsampling x0.5 from 9x11, nearest to 5x7, align_corners to 13x6',
+        build=ResizeDownOdd, inputs=lambda: {'x': _rand(2, 2, 9, 11)}),
+    'avgpool_ceil': dict(
+        opset=17, description='AveragePool ceil_mode with/without pads, count_include_pad 0; MaxPool ceil_mode '
+                              'with pads; batch of one',
+        build=AvgPoolCeil, inputs=lambda: {'x': _rand(1, 2, 10, 9)}),
+    'bn_batch_one': dict(
+        opset=15, description='Training-mode BatchNormalization with N = 1, opset 15',
+        build=BatchOneBN, inputs=lambda: {'x': _rand(1, 3, 7, 6), 'target': torch.rand(1, 4, 5, 4)}),
+    'ext_layernorm': dict(opset=17, description='LayerNormalization (nn.LayerNorm, opset 17)', build=ExtLayerNorm,
+                          inputs=lambda: {'x': _rand(2, 3, 4, 5)}),
+    'ext_softplus': dict(opset=17, description='Softplus', build=lambda: ExtUnary('softplus'),
+                         inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+    'ext_hardswish': dict(opset=17, description='HardSwish', build=lambda: ExtUnary('hardswish'),
+                          inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+    'ext_reciprocal': dict(opset=17, description='Reciprocal', build=lambda: ExtUnary('reciprocal'),
+                           inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+    'ext_tile': dict(opset=17, description='Tile (Tensor.repeat)', build=lambda: ExtUnary('tile'),
+                     inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+    'ext_depth_to_space': dict(opset=17, description='DepthToSpace (pixel_shuffle)',
+                               build=lambda: ExtUnary('depth_to_space'), inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+    'ext_min_max': dict(opset=17, description='Elementwise Max and Min (torch.maximum/minimum)',
+                        build=lambda: ExtUnary('min_max'), inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
+}
+CASES.update(EDGE_CASES)

@@ -85,7 +85,8 @@ export function parseNpy(bytes: Uint8Array, source = 'npy'): NpyArray {
     throw bad(source, `shape (${shape.join(', ')}) needs ${byteLength} data bytes but the file has ${bytes.length - dataStart}`);
   }
   // Copy into a fresh aligned buffer: the data offset is only 16-byte aligned relative to the file, not the heap.
-  const buf = bytes.slice(dataStart, dataStart + byteLength).buffer;
+  // (new Uint8Array(view) copies; Buffer.prototype.slice would share Node's pooled memory.)
+  const buf = new Uint8Array(bytes.subarray(dataStart, dataStart + byteLength)).buffer;
   const data: TypedArray = (() => {
     switch (dtype) {
       case 'float32': return new Float32Array(buf);

@@ -56,3 +56,11 @@ describe('npy', () => {
     expect(() => parseNpy(numpyBytes().slice(0, 140), 't.npy')).toThrow(/needs 24 data bytes but the file has 12/);
   });
 });
+
+describe('npy from Node buffers', () => {
+  it('reads a pooled Buffer (non-zero byteOffset) correctly', () => {
+    const bytes = serializeNpy({ dtype: 'float32', shape: [2], data: Float32Array.from([5, 6]) });
+    const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(bytes)]).subarray(3);
+    expect(Array.from(parseNpy(pooled).data as Float32Array)).toEqual([5, 6]);
+  });
+});

@@ -184,3 +184,8 @@ export async function checkVjp(op: string, inputs: readonly InputSpec[], attrs: 
   }
   return result;
 }
+
+/** checkVjp for test callbacks that must return Promise<void>. */
+export async function assertVjp(...args: Parameters<typeof checkVjp>): Promise<void> {
+  await checkVjp(...args);
+}

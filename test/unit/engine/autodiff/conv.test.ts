@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
+import { assertVjp, checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
 
 // ORT's CPU Conv/ConvTranspose have float32 kernels only, so these run in float32 (see checkVjp's header).
 describe('convolution rules (finite differences)', () => {
@@ -15,7 +15,7 @@ describe('convolution rules (finite differences)', () => {
     ['1x1 stride 2 (ResNet shortcut)', [2, 3, 6, 6], [4, 3, 1, 1], { strides: [2, 2] }],
     ['auto_pad SAME_UPPER', [1, 2, 5, 6], [2, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
     ['1-D', [2, 3, 9], [2, 3, 3], { pads: [1, 1] }],
-  ] as const)('Conv %s', (_name, x, w, attrs) => checkVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
+  ] as const)('Conv %s', (_name, x, w, attrs) => assertVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
 
   it.each([
     ['stride 2 (U-Net up)', [1, 3, 4, 5], [3, 2, 2, 2], { strides: [2, 2] }],
@@ -23,5 +23,5 @@ describe('convolution rules (finite differences)', () => {
     ['stride 1 dilation 2', [1, 2, 4, 4], [2, 2, 3, 3], { dilations: [2, 2] }],
     ['groups 2', [1, 4, 3, 3], [4, 1, 3, 3], { group: 2, strides: [2, 2] }],
   ] as const)('ConvTranspose %s', (_name, x, w, attrs) =>
-    checkVjp('ConvTranspose', [[...x], [...w], [w[1] * ((attrs as { group?: number }).group ?? 1)]], { ...attrs } as never));
+    assertVjp('ConvTranspose', [[...x], [...w], [w[1] * ((attrs as { group?: number }).group ?? 1)]], { ...attrs } as never));
 });

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
+import { assertVjp, checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
 
 describe('reduction rules (finite differences)', () => {
   it('ReduceSum with axes input, keepdims 0 and 1, and all axes', async () => {

@@ -38,7 +38,7 @@ describe('buildBackward walker', () => {
     const y = g.op('Relu', [w]);
     g.output(y);
     const model = g.build();
-    expect(() => buildBackward(model, y, ['w'], { shapes: new Map([...[[w, { dtype: 'float32', dims: [2] }], [y, { dtype: 'float32', dims: [2] }]] as const]) })).toThrow(/must be a floating-point scalar.*shape \[2\]/);
+    expect(() => buildBackward(model, y, ['w'], { shapes: new Map([[w, { dtype: 'float32' as const, dims: [2] }], [y, { dtype: 'float32' as const, dims: [2] }]]) })).toThrow(/must be a floating-point scalar.*shape \[2\]/);
   });
 
   it('stops at shape-only subgraphs and integer values, and prunes what the outputs do not need', async () => {

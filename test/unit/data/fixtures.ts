@@ -1,5 +1,5 @@
 /** Tiny generated images and dataset trees for the data tests; nothing here reads real datasets. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +90,21 @@ export async function writeBlankPng(file: string, width: number, height: number)
   out.write(pngChunk('IDAT', Buffer.concat(parts)));
   out.write(pngChunk('IEND', Buffer.alloc(0)));
   await new Promise((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve(undefined))));
+}
+
+/**
+ * Path of a blank PNG of this size, generated once per machine into the OS temp folder (tests in parallel
+ * forks race safely: each writes its own temp file and renames it into place).
+ */
+export async function sharedBlankPng(width: number, height: number): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'defect-studio-test-fixtures');
+  const file = path.join(dir, `blank-${width}x${height}.png`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeBlankPng(tmp, width, height);
+  renameSync(tmp, file);
+  return file;
 }
 
 /** Inserts an APP15 segment of `size` bytes right after SOI, pushing the frame header past the first reads. */

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetId } from '../../../src/main/data/datasetId.js';
 import { scanDataset, type ScanProgress } from '../../../src/main/data/scan.js';
-import { jpeg, maskBmp, maskPng, png, tmpDir, writeBlankPng, writeTree } from './fixtures.js';
+import { jpeg, maskBmp, maskPng, png, tmpDir, sharedBlankPng, writeTree } from './fixtures.js';
 
 const tmp = tmpDir('ds-scan-');
 afterAll(tmp.cleanup);
@@ -212,7 +212,7 @@ describe('scanDataset on bad input', () => {
   it('a 20000x20000 image is listed with its size and a warning, without decoding it', async () => {
     const root = newRoot();
     mkdirSync(root);
-    await writeBlankPng(path.join(root, 'huge.png'), 20_000, 20_000);
+    copyFileSync(await sharedBlankPng(20_000, 20_000), path.join(root, 'huge.png'));
     const before = process.memoryUsage().rss;
     const { summary, images } = await scanDataset(root);
     expect(images[0]).toMatchObject({ path: 'huge.png', width: 20_000, height: 20_000 });

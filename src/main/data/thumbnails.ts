@@ -1,0 +1,100 @@
+/**
+ * Thumbnail cache on disk: <cacheDir>/<key>.jpg with key = hash(absolute path, file bytes, mtime, thumbnail
+ * size), so an edited image gets a new thumbnail and stale ones are simply never asked for again. JPEG
+ * because it encodes several times faster than WebP at this size and every browser shows it.
+ * Generation is limited to `concurrency` sharp pipelines (default: the core count), requests for the same
+ * key while it is being generated share one pipeline, and huge images are shrunk while decoding
+ * (sequentialRead + shrink-on-load) so a 20 000 x 20 000 image costs little memory.
+ */
+import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { StudioError } from '../../shared/errors.js';
+import { atomicWrite } from '../workspace/atomicWrite.js';
+import { readImageInfo } from './imageHeader.js';
+import { openSharp } from './imageIO.js';
+import { Semaphore } from './pool.js';
+
+/** Above this even a streaming thumbnail decode takes too long to be worth it; the grid shows a placeholder. */
+export const MAX_THUMBNAIL_INPUT_PIXELS = 1_000_000_000;
+
+export interface ThumbnailSource {
+  absPath: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export interface ThumbnailCacheOptions {
+  cacheDir: string;
+  /** Longest side in pixels. */
+  size?: number;
+  concurrency?: number;
+  quality?: number;
+}
+
+export class ThumbnailCache {
+  readonly size: number;
+  private readonly gate: Semaphore;
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(private readonly opts: ThumbnailCacheOptions) {
+    this.size = opts.size ?? 256;
+    this.gate = new Semaphore(opts.concurrency ?? os.availableParallelism());
+  }
+
+  pathFor(src: ThumbnailSource): string {
+    const key = createHash('sha1').update(`${path.resolve(src.absPath)}\0${src.bytes}\0${src.mtimeMs}\0${this.size}`).digest('hex');
+    return path.join(this.opts.cacheDir, key.slice(0, 2), `${key}.jpg`);
+  }
+
+  /** Returns the cached thumbnail's path, generating it first when missing. */
+  async get(src: ThumbnailSource): Promise<string> {
+    const file = this.pathFor(src);
+    const pending = this.inFlight.get(file);
+    if (pending) return pending;
+    if (await exists(file)) return file;
+    const job = this.gate.run(() => this.generate(src, file)).finally(() => this.inFlight.delete(file));
+    this.inFlight.set(file, job);
+    return job;
+  }
+
+  private async generate(src: ThumbnailSource, file: string): Promise<string> {
+    const info = await readImageInfo(src.absPath);
+    if (!info.header.ok) {
+      throw new StudioError('UNREADABLE', `No thumbnail for ${src.absPath}: ${info.header.reason}.`, { file: src.absPath });
+    }
+    const { width, height, format } = info.header;
+    if (width * height > MAX_THUMBNAIL_INPUT_PIXELS) {
+      throw new StudioError('TOO_LARGE', `No thumbnail for ${src.absPath}: ${width}x${height} is over ${MAX_THUMBNAIL_INPUT_PIXELS / 1e6} MP.`, {
+        file: src.absPath,
+      });
+    }
+    let data: Buffer;
+    try {
+      const img = await openSharp(src.absPath, format, {
+        limitInputPixels: MAX_THUMBNAIL_INPUT_PIXELS,
+        sequentialRead: true,
+        failOn: 'error', // a thumbnail of a slightly damaged file is still useful
+      });
+      data = await img
+        .rotate() // honour EXIF orientation, as the viewer does
+        .resize(this.size, this.size, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: this.opts.quality ?? 80 })
+        .toBuffer();
+    } catch (e) {
+      throw new StudioError('UNREADABLE', `No thumbnail for ${src.absPath}: ${(e as Error).message}.`, { file: src.absPath });
+    }
+    await atomicWrite(file, data);
+    return file;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

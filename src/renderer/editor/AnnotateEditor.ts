@@ -72,6 +72,8 @@ export const DEFAULT_SETTINGS: EditorSettings = {
 };
 
 export const MIN_BRUSH_SIZE = 1;
+/** Tiles diffed per brush sample; a sample newly touches a handful, so this keeps up without costing the frame. */
+const SETTLE_TILES_PER_SAMPLE = 8;
 export const MAX_BRUSH_SIZE = 1024;
 
 export interface AnnotateEditorOptions extends EditorDocument {
@@ -580,7 +582,10 @@ export class AnnotateEditor implements ChangeSource {
   /** Paints one brush/eraser segment into the open edit (used by the stroke states). */
   paintSegment(from: Point, to: Point, paint: PaintValue): Rect | null {
     if (!this.openEdit) throw new StudioError('INVALID_STATE', 'paintSegment needs an open edit; call beginEdit first.');
-    return paintSegment(this.openEdit, from, to, this.settings.brushSize / 2, paint);
+    const rect = paintSegment(this.openEdit, from, to, this.settings.brushSize / 2, paint);
+    // Diff a few tiles the stroke has left behind, so pointer-up has little left to do (see MaskEdit).
+    this.openEdit.settle(SETTLE_TILES_PER_SAMPLE, rect);
+    return rect;
   }
 
   applyPolygon(points: readonly Point[]): HistoryEntry | null {

@@ -148,6 +148,29 @@ describe('diff patches', () => {
   }
 });
 
+describe('settling tiles during a stroke', () => {
+  it('leaves only the tiles near the pointer for pointer-up, and a stroke that comes back is still exact', () => {
+    const width = 512;
+    const editor = makeEditor(width, 256, { settings: { brushSize: 10 } });
+    const edit = editor.beginEdit('probe');
+    const pts: { x: number; y: number }[] = [];
+    for (let i = 0; i <= 60; i++) pts.push({ x: 20 + i * 8, y: 20 + i }); // away to the right...
+    for (let i = 0; i <= 60; i++) pts.push({ x: 500 - i * 8, y: 80 - i }); // ...and back over the same tiles
+    for (let i = 1; i < pts.length; i++) editor.paintSegment(pts[i - 1], pts[i], { value: 1 });
+    expect(edit.snapshotCount).toBe(10); // tile columns 0-6 on tile row 0, 5-7 on tile row 1 (y + 5 >= 64 from x = 340)
+    expect(edit.unsettledCount).toBeLessThanOrEqual(4);
+    const painted = editor.getMask().slice();
+    const entry = editor.commitEdit()!;
+    // one patch per tile, none duplicated by the revisit
+    const tiles = entry.patches.map((p) => `${Math.floor(p.x / 64)},${Math.floor(p.y / 64)}`);
+    expect(new Set(tiles).size).toBe(tiles.length);
+    editor.undo();
+    expect(countValue(editor.getMask(), 0)).toBe(width * 256);
+    editor.redo();
+    expect(Buffer.compare(editor.getMask(), painted)).toBe(0);
+  });
+});
+
 describe('packed patch bytes', () => {
   it('round-trips runs, long runs (varint) and noise', () => {
     const rand = rng(3);

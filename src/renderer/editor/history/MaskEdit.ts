@@ -10,6 +10,10 @@ import { packBytes, unpackBytes, type PackedBytes } from './packedBytes.js';
  * each snapshot with the mask and keeps, per tile, only the tight box of pixels that really changed, with its
  * before and after bytes packed (see packedBytes.ts). So a long stroke costs memory along its path, not its
  * bounding box, and nothing for areas that were prepared but not changed (erasing where nothing was painted).
+ *
+ * Diffing every tile at pointer-up would stall that frame for a long stroke, so the stroke states call `settle()`
+ * after each sample: it diffs a few tiles the stroke has moved away from. A tile prepared again later is simply
+ * diffed again (its snapshot is kept until the edit ends), so `finish()` only has the last few tiles left to do.
  */
 export const TILE = 64;
 
@@ -35,6 +39,10 @@ export const PATCH_OVERHEAD_BYTES = 256;
 
 export class MaskEdit implements MaskWriter {
   private readonly snapshots = new Map<number, Uint8Array>();
+  /** Patch (or null: unchanged) per tile diffed by settle() and not prepared since. */
+  private readonly settled = new Map<number, Patch | null>();
+  /** Tiles prepared since they were last diffed, oldest first. */
+  private readonly unsettled = new Set<number>();
   private readonly tilesX: number;
 
   constructor(
@@ -58,6 +66,10 @@ export class MaskEdit implements MaskWriter {
       for (let tx = tx0; tx <= tx1; tx++) {
         const key = ty * this.tilesX + tx;
         if (!this.snapshots.has(key)) this.snapshots.set(key, this.copyTile(tx, ty));
+        this.settled.delete(key);
+        // Re-inserting moves the tile to the back of the queue: the tiles settled first are the ones left longest ago.
+        this.unsettled.delete(key);
+        this.unsettled.add(key);
       }
     }
     this.onPrepare(r);
@@ -68,29 +80,58 @@ export class MaskEdit implements MaskWriter {
     return this.snapshots.size;
   }
 
+  /** Tiles finish() would still have to diff. */
+  get unsettledCount(): number {
+    return this.unsettled.size;
+  }
+
+  /**
+   * Diffs up to `maxTiles` tiles prepared since their last diff, oldest first, skipping tiles that overlap `active`
+   * (where the pointer is now, so likely to change again). Returns how many it diffed.
+   */
+  settle(maxTiles: number, active: Rect | null): number {
+    let done = 0;
+    for (const key of this.unsettled) {
+      if (done >= maxTiles) break;
+      const t = this.tileRect(key);
+      if (active && t.x < active.x + active.w && active.x < t.x + t.w && t.y < active.y + active.h && active.y < t.y + t.h) continue;
+      this.settled.set(key, this.diffTile(key));
+      this.unsettled.delete(key);
+      done++;
+    }
+    return done;
+  }
+
   /** The diff between the snapshots and the mask now; null when no pixel changed. */
   finish(): MaskDiff | null {
+    for (const key of this.unsettled) this.settled.set(key, this.diffTile(key));
+    this.unsettled.clear();
     const patches: Patch[] = [];
     let bbox: Rect | null = null;
     let bytes = 0;
-    for (const [key, before] of this.snapshots) {
-      const t = this.tileRect(key);
-      const changed = this.changedBox(t, before);
-      if (!changed) continue;
-      const beforeBytes = new Uint8Array(changed.w * changed.h);
-      const afterBytes = new Uint8Array(changed.w * changed.h);
-      for (let y = 0; y < changed.h; y++) {
-        const src = (changed.y - t.y + y) * t.w + (changed.x - t.x);
-        beforeBytes.set(before.subarray(src, src + changed.w), y * changed.w);
-        const m = (changed.y + y) * this.width + changed.x;
-        afterBytes.set(this.data.subarray(m, m + changed.w), y * changed.w);
-      }
-      const patch: Patch = { ...changed, before: packBytes(beforeBytes), after: packBytes(afterBytes) };
+    for (const patch of this.settled.values()) {
+      if (!patch) continue;
       bytes += patch.before.data.byteLength + patch.after.data.byteLength + PATCH_OVERHEAD_BYTES;
       patches.push(patch);
-      bbox = unionRect(bbox, changed);
+      bbox = unionRect(bbox, patch);
     }
-    return bbox ? { bbox, patches, bytes } : null;
+    return bbox ? { bbox: { x: bbox.x, y: bbox.y, w: bbox.w, h: bbox.h }, patches, bytes } : null;
+  }
+
+  private diffTile(key: number): Patch | null {
+    const before = this.snapshots.get(key)!;
+    const t = this.tileRect(key);
+    const changed = this.changedBox(t, before);
+    if (!changed) return null;
+    const beforeBytes = new Uint8Array(changed.w * changed.h);
+    const afterBytes = new Uint8Array(changed.w * changed.h);
+    for (let y = 0; y < changed.h; y++) {
+      const src = (changed.y - t.y + y) * t.w + (changed.x - t.x);
+      beforeBytes.set(before.subarray(src, src + changed.w), y * changed.w);
+      const m = (changed.y + y) * this.width + changed.x;
+      afterBytes.set(this.data.subarray(m, m + changed.w), y * changed.w);
+    }
+    return { ...changed, before: packBytes(beforeBytes), after: packBytes(afterBytes) };
   }
 
   /** Puts every snapshotted tile back; returns the area restored (null when nothing was prepared). */
@@ -102,6 +143,8 @@ export class MaskEdit implements MaskWriter {
       area = unionRect(area, t);
     }
     this.snapshots.clear();
+    this.settled.clear();
+    this.unsettled.clear();
     return area;
   }
 

@@ -75,7 +75,8 @@ export interface BrowserClientOptions {
 
 export function browserClient(opts: BrowserClientOptions): StudioClient {
   const doFetch = opts.fetch ?? fetch.bind(globalThis);
-  const Ws = opts.WebSocket ?? WebSocket;
+  // Looked up lazily: a page always has WebSocket, Node 20 (tests, scripts) only when one is passed in.
+  const Ws = () => opts.WebSocket ?? globalThis.WebSocket;
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   let socket: WebSocket | null = null;
   let retryMs = 500;
@@ -101,7 +102,7 @@ export function browserClient(opts: BrowserClientOptions): StudioClient {
 
   const connect = () => {
     const wsOrigin = opts.origin.replace(/^http/, 'ws');
-    const ws = new Ws(`${wsOrigin}/events?token=${encodeURIComponent(opts.token)}`);
+    const ws = new (Ws())(`${wsOrigin}/events?token=${encodeURIComponent(opts.token)}`);
     socket = ws;
     ws.onopen = () => {
       retryMs = 500;

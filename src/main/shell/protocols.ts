@@ -19,7 +19,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export function registerSchemes(): void {
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-    { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+    { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
   ]);
 }
 
@@ -65,6 +65,8 @@ export function handleAssetScheme(app: StudioApp): void {
       const res = await net.fetch(pathToFileURL(asset.filePath).href);
       const headers = new Headers(res.headers);
       headers.set('content-type', asset.contentType);
+      // The page (studio-app://app) reads mask pixels back from canvases; without CORS they would be tainted.
+      headers.set('Access-Control-Allow-Origin', APP_ORIGIN);
       return new Response(res.body, { status: res.status, headers });
     } catch (e) {
       return errorResponse(e);

@@ -1,0 +1,88 @@
+/**
+ * Training converges like PyTorch (issue 4): the small CNN in fixtures/_convergence (exported by
+ * scripts/parity/convergence.py with its initial weights as initializers) is trained for 50 full-batch steps with
+ * the engine's optimizer graph and Trainer, and the loss at every step must stay within 1% of PyTorch's curve for
+ * the same optimizer (Adam, AdamW, SGD with Nesterov momentum). PyTorch's own float32 curve is within 3.2e-6 of its
+ * float64 curve (manifest `float64_max_rel_dev`), so 1% is far above float noise but far below the drop
+ * that a wrong update rule produces (the loss falls from 1.39 to about 0.65 over the 50 steps).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { probeShapes } from '../../src/main/engine/autodiff/shapes.js';
+import { parseModel } from '../../src/main/engine/onnx/proto.js';
+import type { OptimizerConfig } from '../../src/main/engine/optim/optimizers.js';
+import { buildTrainingModel } from '../../src/main/engine/optim/trainingGraph.js';
+import { Trainer } from '../../src/main/engine/runtime/trainer.js';
+import { REPO_ROOT } from './helpers/cli.js';
+import { readNpy } from './helpers/npy.js';
+
+interface TorchOptimizer {
+  kind: 'adam' | 'adamw' | 'sgd';
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weight_decay: number;
+}
+
+interface ConvergenceManifest {
+  dir: string;
+  model: string;
+  inputs: { name: string; file: string }[];
+  steps: number;
+  runs: Record<string, { optimizer: TorchOptimizer; file: string; first: number; last: number }>;
+}
+
+const FIXTURES = path.join(REPO_ROOT, 'test', 'parity', 'fixtures');
+const conv = (JSON.parse(readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as { convergence: ConvergenceManifest })
+  .convergence;
+const dir = path.join(FIXTURES, conv.dir);
+const TOLERANCE = 0.01;
+
+function engineOptimizer(o: TorchOptimizer): OptimizerConfig {
+  if (o.kind === 'sgd') return { kind: 'sgd', momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weight_decay };
+  return { kind: o.kind, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weight_decay };
+}
+
+function loadFeeds(): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const i of conv.inputs) {
+    const t = readNpy(new Uint8Array(readFileSync(path.join(dir, i.file))), i.file);
+    feeds[i.name] = t.descr === '<i8'
+      ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape)
+      : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
+  }
+  return feeds;
+}
+
+describe('training with the engine follows PyTorch loss curves', () => {
+  for (const [name, run] of Object.entries(conv.runs)) {
+    it(`${name}: ${conv.steps} steps within ${TOLERANCE * 100}% of torch.optim at every step`, { timeout: 240_000 }, async () => {
+      const model = parseModel(new Uint8Array(readFileSync(path.join(dir, conv.model))), conv.model);
+      const feeds = loadFeeds();
+      const lossName = model.graph!.output![0].name!;
+      const shapes = await probeShapes(model, feeds);
+      const training = buildTrainingModel(model, { loss: lossName, optimizer: engineOptimizer(run.optimizer), shapes });
+      const trainer = await Trainer.create(training, { threads: 2, provider: { provider: 'cpu', skipped: [] } });
+      const want = readNpy(new Uint8Array(readFileSync(path.join(dir, run.file))), run.file).data;
+      const got: number[] = [];
+      try {
+        for (let t = 0; t < conv.steps; t++) got.push(await trainer.trainStep(feeds, run.optimizer.lr));
+        got.push(await trainer.trainStep(feeds, 0)); // lr 0: the loss after the 50th update, weights unchanged
+      } finally {
+        await trainer.release();
+      }
+      const off = got
+        .map((l, t) => ({ t, got: l, want: want[t], rel: Math.abs(l - want[t]) / Math.abs(want[t]) }))
+        .filter((r) => !(r.rel <= TOLERANCE));
+      const worst = Math.max(...got.map((l, t) => Math.abs(l - want[t]) / Math.abs(want[t])));
+      console.info(`convergence ${name}: engine ${got[0].toFixed(4)} -> ${got[conv.steps].toFixed(4)}, torch ${want[0].toFixed(4)} -> ${want[conv.steps].toFixed(4)}, worst step deviation ${(worst * 100).toFixed(3)}%`);
+      expect(off, JSON.stringify(off.slice(0, 5))).toEqual([]);
+      expect(got[conv.steps]).toBeLessThan(0.6 * got[0]); // the run really trained
+    });
+  }
+});

@@ -1,0 +1,70 @@
+/**
+ * Optimizer update rules as ONNX nodes, written to match torch.optim exactly (same formulas, same order):
+ *   SGD:   g += wd*w;  b = mu*b + (1-dampening)*g;  u = nesterov ? g + mu*b : b;  w -= lr*u
+ *   Adam:  g += wd*w;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;
+ *          w -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
+ *   AdamW: w *= 1 - lr*wd, then Adam without the L2 term.
+ * `lr` and `t` (1-based step) are scalar graph inputs, so schedules need no graph rebuild.
+ * Note: torch's SGD sets b = g on the first step; with zero-initialised b and dampening 0 that is the same.
+ */
+import type { GraphBuilder } from '../onnx/graph.js';
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; momentum?: number; nesterov?: boolean; dampening?: number; weightDecay?: number }
+  | { kind: 'adam' | 'adamw'; beta1?: number; beta2?: number; eps?: number; weightDecay?: number };
+
+/** Names of one parameter's optimizer state slots (zero-initialised, same shape as the parameter). */
+export function stateSlots(cfg: OptimizerConfig): string[] {
+  if (cfg.kind === 'sgd') return (cfg.momentum ?? 0) !== 0 ? ['momentum'] : [];
+  return ['m', 'v'];
+}
+
+export interface UpdateContext {
+  g: GraphBuilder;
+  lr: string; // scalar float input
+  t: string; // scalar float input, 1-based step
+  f: (v: number) => string; // scalar float constant
+}
+
+/**
+ * Emits the update of one parameter. `state` maps slot name -> current value; returns the new parameter and
+ * the new value of every slot.
+ */
+export function emitUpdate(
+  cfg: OptimizerConfig,
+  ctx: UpdateContext,
+  w: string,
+  grad: string,
+  state: Record<string, string>,
+): { w: string; state: Record<string, string> } {
+  const { g, lr, t, f } = ctx;
+  const wd = cfg.weightDecay ?? 0;
+  if (cfg.kind === 'sgd') {
+    const mu = cfg.momentum ?? 0;
+    let d = wd !== 0 ? g.op('Add', [grad, g.op('Mul', [w, f(wd)])]) : grad;
+    const out: Record<string, string> = {};
+    if (mu !== 0) {
+      const damp = cfg.dampening ?? 0;
+      const scaled = damp !== 0 ? g.op('Mul', [d, f(1 - damp)]) : d;
+      const buf = g.op('Add', [g.op('Mul', [state.momentum, f(mu)]), scaled]);
+      out.momentum = buf;
+      d = cfg.nesterov ? g.op('Add', [d, g.op('Mul', [buf, f(mu)])]) : buf;
+    }
+    return { w: g.op('Sub', [w, g.op('Mul', [d, lr])]), state: out };
+  }
+  const b1 = cfg.beta1 ?? 0.9;
+  const b2 = cfg.beta2 ?? 0.999;
+  const eps = cfg.eps ?? 1e-8;
+  let param = w;
+  let d = grad;
+  if (cfg.kind === 'adamw' && wd !== 0) param = g.op('Mul', [w, g.op('Sub', [f(1), g.op('Mul', [lr, f(wd)])])]);
+  if (cfg.kind === 'adam' && wd !== 0) d = g.op('Add', [grad, g.op('Mul', [w, f(wd)])]);
+  const m = g.op('Add', [g.op('Mul', [state.m, f(b1)]), g.op('Mul', [d, f(1 - b1)])]);
+  const v = g.op('Add', [g.op('Mul', [state.v, f(b2)]), g.op('Mul', [g.op('Mul', [d, d]), f(1 - b2)])]);
+  const bc1 = g.op('Sub', [f(1), g.op('Pow', [f(b1), t])]);
+  const bc2sqrt = g.op('Sqrt', [g.op('Sub', [f(1), g.op('Pow', [f(b2), t])])]);
+  const stepSize = g.op('Div', [lr, bc1]);
+  const denom = g.op('Add', [g.op('Div', [g.op('Sqrt', [v]), bc2sqrt]), f(eps)]);
+  const next = g.op('Sub', [param, g.op('Mul', [stepSize, g.op('Div', [m, denom])])]);
+  return { w: next, state: { m, v } };
+}

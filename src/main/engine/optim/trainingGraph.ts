@@ -1,0 +1,144 @@
+/**
+ * buildTrainingModel: forward model -> one model whose single run does forward + backward + optimizer update.
+ *
+ * Trainable parameters (float initializers that receive a gradient, minus `frozen`) and their optimizer state
+ * become graph inputs; their updated values are outputs. BatchNormalization running statistics in training
+ * mode are state too (input = the running tensor, output = the node's running-stat output). Frozen parameters
+ * and everything else stay initializers. `lr` and `step` are scalar inputs.
+ */
+import { StudioError } from '../../../shared/errors.js';
+import { buildBackwardDetailed } from '../autodiff/backward.js';
+import { readAttr } from '../autodiff/kit.js';
+import { normalizeForTraining } from '../autodiff/normalize.js';
+import type { ShapeMap } from '../autodiff/shapes.js';
+import { GraphBuilder, valueInfo } from '../onnx/graph.js';
+import { onnx, tensorToArray, type DType, type ModelProto, type TypedArray } from '../onnx/proto.js';
+import { emitUpdate, stateSlots, type OptimizerConfig } from './optimizers.js';
+
+export interface TrainingOptions {
+  loss: string;
+  optimizer: OptimizerConfig;
+  shapes: ShapeMap;
+  /** Parameters to train (default: every float initializer). */
+  params?: string[];
+  /** Parameters to keep fixed (stay initializers). */
+  frozen?: string[];
+  /** Clip gradients by their global L2 norm (torch.nn.utils.clip_grad_norm_ semantics, eps 1e-6). */
+  clipGradNorm?: number;
+}
+
+export interface StateSlot {
+  input: string;
+  output: string;
+  dtype: DType;
+  dims: number[];
+  /** Initial value: the initializer's data for parameters and running stats, zeros for optimizer slots. */
+  initial: TypedArray;
+  kind: 'param' | 'optimizer' | 'running';
+}
+
+export interface TrainingModel {
+  model: ModelProto;
+  lossName: string;
+  lrInput: string;
+  stepInput: string;
+  state: StateSlot[];
+  params: string[];
+}
+
+export const LR_INPUT = 'train.lr';
+export const STEP_INPUT = 'train.step';
+
+export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): TrainingModel {
+  const model = normalizeForTraining(source);
+  const graph = model.graph!;
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const frozen = new Set(opts.frozen ?? []);
+  const floatInit = (n: string): boolean => {
+    const t = inits.get(n);
+    return !!t && (t.dataType === 1 || t.dataType === 11);
+  };
+  // Running statistics of training-mode BatchNorm: never trained, always carried as state.
+  const running: { input: string; output: string }[] = [];
+  const runningInputs = new Set<string>();
+  for (const n of graph.node ?? []) {
+    if (n.opType !== 'BatchNormalization' || readAttr(n, 'training_mode') !== 1) continue;
+    [3, 4].forEach((i) => {
+      const inp = n.input?.[i];
+      const out = n.output?.[i - 2];
+      if (inp && out && inits.has(inp) && !runningInputs.has(inp)) {
+        running.push({ input: inp, output: out });
+        runningInputs.add(inp);
+      }
+    });
+  }
+  const candidates = (opts.params ?? [...inits.keys()].filter(floatInit)).filter((p) => !frozen.has(p) && !runningInputs.has(p));
+  for (const p of candidates) {
+    if (!inits.has(p)) throw new StudioError('BAD_REQUEST', `Cannot train "${p}": the model has no initializer with that name.`);
+  }
+  const back = buildBackwardDetailed(model, opts.loss, candidates, { shapes: opts.shapes, keepOutputs: running.map((r) => r.output) });
+  const params = candidates.filter((p) => back.flowing.has(p));
+  const bg = back.model.graph!;
+
+  const gb = new GraphBuilder(bg.name ?? 'train', Number(back.model.opsetImport?.find((o) => !o.domain)?.version ?? 17));
+  for (const n of bg.node ?? []) for (const v of [...(n.input ?? []), ...(n.output ?? []), n.name ?? '']) if (v) gb.reserve(v);
+  for (const t of bg.initializer ?? []) gb.reserve(t.name ?? '');
+  for (const i of bg.input ?? []) gb.reserve(i.name ?? '');
+  for (const o of bg.output ?? []) gb.reserve(o.name ?? '');
+  const lr = gb.input(LR_INPUT, 'float32', []);
+  const t = gb.input(STEP_INPUT, 'float32', []);
+  const consts = new Map<number, string>();
+  const f = (v: number): string => {
+    let c = consts.get(v);
+    if (!c) consts.set(v, (c = gb.constFloat(v, [], 'opt.c')));
+    return c;
+  };
+
+  let grads = params.map((p) => back.gradOutputs.get(p)!);
+  if (opts.clipGradNorm !== undefined) {
+    const sq = grads.map((g) => gb.op('ReduceSumSquare', [g], { keepdims: 0 }));
+    const norm = gb.op('Sqrt', [sq.length === 1 ? sq[0] : gb.op('Sum', sq)]);
+    const factor = gb.op('Min', [f(1), gb.op('Div', [f(opts.clipGradNorm), gb.op('Add', [norm, f(1e-6)])])]);
+    grads = grads.map((g) => gb.op('Mul', [g, factor]));
+  }
+
+  const state: StateSlot[] = [];
+  const slotNames = stateSlots(opts.optimizer);
+  params.forEach((p, i) => {
+    const { dtype, dims, data } = tensorToArray(inits.get(p)!);
+    if (dtype !== 'float32') throw new StudioError('UNSUPPORTED', `Parameter "${p}" is ${dtype}; training supports float32 parameters.`);
+    const slotInputs: Record<string, string> = {};
+    for (const s of slotNames) slotInputs[s] = gb.input(`opt.${s}.${p}`, dtype, dims);
+    const upd = emitUpdate(opts.optimizer, { g: gb, lr, t, f }, p, grads[i], slotInputs);
+    const out = gb.reserve(`next.${p}`);
+    gb.node('Identity', [upd.w], {}, { outputs: [out] });
+    state.push({ input: p, output: out, dtype, dims, initial: data, kind: 'param' });
+    for (const s of slotNames) {
+      const o = gb.reserve(`next.opt.${s}.${p}`);
+      gb.node('Identity', [upd.state[s]], {}, { outputs: [o] });
+      state.push({ input: slotInputs[s], output: o, dtype, dims, initial: new Float32Array(data.length), kind: 'optimizer' });
+    }
+  });
+  for (const r of running) {
+    const { dtype, dims, data } = tensorToArray(inits.get(r.input)!);
+    state.push({ input: r.input, output: r.output, dtype, dims, initial: data, kind: 'running' });
+  }
+
+  const stateInputs = new Set(state.filter((s) => s.kind !== 'optimizer').map((s) => s.input));
+  const lossInfo = bg.output![0];
+  const model2 = onnx.ModelProto.create({
+    ...back.model,
+    graph: onnx.GraphProto.create({
+      name: bg.name,
+      node: [...(bg.node ?? []), ...gb.nodes],
+      initializer: [...(bg.initializer ?? []).filter((x) => !stateInputs.has(x.name ?? '')), ...gb.initializers.values()],
+      input: [
+        ...(bg.input ?? []).filter((x) => !stateInputs.has(x.name ?? '')),
+        ...state.filter((s) => s.kind !== 'optimizer').map((s) => valueInfo(s.input, s.dtype, s.dims)),
+        ...gb.inputs,
+      ],
+      output: [lossInfo, ...state.map((s) => valueInfo(s.output, s.dtype, s.dims))],
+    }),
+  });
+  return { model: model2, lossName: lossInfo.name ?? opts.loss, lrInput: lr, stepInput: t, state, params };
+}

@@ -1,0 +1,74 @@
+/**
+ * Execution-provider choice: CUDA on Linux, DirectML on Windows, else CPU. Each candidate is tried by opening a
+ * one-node session, so "installed but broken" (missing CUDA libraries) falls back with the real reason. The
+ * choice and the reasons are returned as data for the job log and the UI.
+ */
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../onnx/graph.js';
+import { serializeModel } from '../onnx/proto.js';
+
+export type ProviderName = 'cuda' | 'dml' | 'cpu';
+
+export interface ProviderChoice {
+  provider: ProviderName;
+  skipped: { provider: ProviderName; reason: string }[];
+}
+
+export interface SessionSettings {
+  provider?: ProviderName;
+  /** Intra-op threads (0 = ORT default: one per physical core). */
+  threads?: number;
+}
+
+let probeBytes: Uint8Array | undefined;
+function probeModel(): Uint8Array {
+  if (!probeBytes) {
+    const g = new GraphBuilder('probe');
+    g.output(g.op('Relu', [g.input('x', 'float32', [1])]), 'float32', [1]);
+    probeBytes = serializeModel(g.build());
+  }
+  return probeBytes;
+}
+
+function firstLine(e: unknown): string {
+  return ((e as Error).message ?? String(e)).split('\n')[0].replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300);
+}
+
+export async function chooseProvider(platform: NodeJS.Platform = process.platform): Promise<ProviderChoice> {
+  const skipped: ProviderChoice['skipped'] = [];
+  const candidates: { name: ProviderName; os: NodeJS.Platform; label: string }[] = [
+    { name: 'cuda', os: 'linux', label: 'Linux' },
+    { name: 'dml', os: 'win32', label: 'Windows' },
+  ];
+  for (const c of candidates) {
+    if (platform !== c.os) {
+      skipped.push({ provider: c.name, reason: `only used on ${c.label} (this is ${platform})` });
+      continue;
+    }
+    try {
+      const s = await ort.InferenceSession.create(probeModel(), { executionProviders: [c.name] });
+      await s.release();
+      return { provider: c.name, skipped };
+    } catch (e) {
+      skipped.push({ provider: c.name, reason: firstLine(e) });
+    }
+  }
+  return { provider: 'cpu', skipped };
+}
+
+export function describeChoice(choice: ProviderChoice): string {
+  const why = choice.skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ');
+  return `execution provider ${choice.provider}${why ? ` (skipped ${why})` : ''}`;
+}
+
+export function sessionOptions(settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [settings.provider ?? 'cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: settings.threads ?? 0,
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Trainer: one ORT session over a training model (forward + backward + update), with the weights, optimizer
+ * state and running statistics kept in two sets of tensors that swap roles every step: this step's outputs are
+ * written by ORT straight into the buffers that were last step's inputs (pre-allocated fetches), so weights are
+ * never copied through JavaScript and nothing is allocated per step.
+ */
+import * as ort from 'onnxruntime-node';
+import { StudioError } from '../../../shared/errors.js';
+import type { ModelProto, TypedArray } from '../onnx/proto.js';
+import { serializeModel } from '../onnx/proto.js';
+import type { StateSlot, TrainingModel } from '../optim/trainingGraph.js';
+import { saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import { chooseProvider, describeChoice, sessionOptions, type ProviderChoice } from './providers.js';
+
+export interface TrainerOptions {
+  threads?: number;
+  provider?: ProviderChoice;
+  log?: (line: string) => void;
+  optimizerName?: string;
+}
+
+function tensorOf(slot: StateSlot, data: TypedArray): ort.Tensor {
+  return new ort.Tensor('float32', data as Float32Array, slot.dims);
+}
+
+export class Trainer {
+  private current = new Map<string, ort.Tensor>(); // by slot input name
+  private spare = new Map<string, ort.Tensor>(); // by slot input name, receives the next values
+  private t = 0;
+
+  private constructor(
+    readonly training: TrainingModel,
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderChoice,
+    private readonly optimizerName: string | undefined,
+  ) {
+    for (const s of training.state) {
+      this.current.set(s.input, tensorOf(s, Float32Array.from(s.initial as Float32Array)));
+      this.spare.set(s.input, tensorOf(s, new Float32Array(s.initial.length)));
+    }
+  }
+
+  static async create(training: TrainingModel, opts: TrainerOptions = {}): Promise<Trainer> {
+    const provider = opts.provider ?? (await chooseProvider());
+    opts.log?.(`trainer: ${describeChoice(provider)}, ${training.params.length} parameters, ${training.state.length} state tensors`);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(serializeModel(training.model), sessionOptions({ provider: provider.provider, threads: opts.threads }));
+    } catch (e) {
+      throw new StudioError('INTERNAL', `ONNX Runtime rejected the training graph: ${(e as Error).message}`);
+    }
+    return new Trainer(training, session, provider, opts.optimizerName);
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** One forward + backward + update on `batch`; returns the loss. */
+  async trainStep(batch: Record<string, ort.Tensor>, lr: number): Promise<number> {
+    const feeds: Record<string, ort.Tensor> = { ...batch };
+    feeds[this.training.lrInput] = new ort.Tensor('float32', Float32Array.of(lr), []);
+    feeds[this.training.stepInput] = new ort.Tensor('float32', Float32Array.of(this.t + 1), []);
+    const fetches: Record<string, ort.Tensor | null> = { [this.training.lossName]: null };
+    for (const s of this.training.state) {
+      feeds[s.input] = this.current.get(s.input)!;
+      fetches[s.output] = this.spare.get(s.input)!;
+    }
+    const out = await this.session.run(feeds, fetches);
+    const swapped = this.current;
+    this.current = this.spare;
+    this.spare = swapped;
+    this.t += 1;
+    return Number((out[this.training.lossName].data as Float32Array)[0]);
+  }
+
+  /** Current values (views, valid until the next step) of parameters, running stats and optimizer slots. */
+  stateTensors(): Map<string, { dims: number[]; data: TypedArray }> {
+    const m = new Map<string, { dims: number[]; data: TypedArray }>();
+    for (const s of this.training.state) m.set(s.input, { dims: s.dims, data: this.current.get(s.input)!.data as Float32Array });
+    return m;
+  }
+
+  /** Restores parameters / optimizer state / step from checkpoint data (names must match state inputs). */
+  restore(data: CheckpointData): void {
+    for (const s of this.training.state) {
+      const v = data.tensors.get(s.input);
+      if (!v) continue;
+      if (v.data.length !== s.initial.length) {
+        throw new StudioError('BAD_REQUEST', `Checkpoint tensor "${s.input}" has ${v.data.length} values, the model needs ${s.initial.length}.`);
+      }
+      (this.current.get(s.input)!.data as Float32Array).set(v.data as Float32Array);
+    }
+    this.t = data.step;
+  }
+
+  async saveCheckpoint(file: string, forward: ModelProto): Promise<void> {
+    await saveCheckpoint(file, forward, { step: this.t, optimizer: this.optimizerName, tensors: this.stateTensors() });
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -100,6 +100,8 @@ export interface EditorEvents extends Record<string, unknown> {
   committed: CommittedEvent;
   /** The whole document was replaced (open/loadMask): history cleared, everything dirty. */
   loaded: { width: number; height: number };
+  /** Something the user should be told (a tool had nothing to work on); the UI shows it as a toast. */
+  notice: { level: 'info' | 'warning'; message: string };
 }
 
 export interface PolygonDraft {
@@ -147,6 +149,8 @@ export class AnnotateEditor implements ChangeSource {
   private pointer: { screen: Point; point: Point; isDown: boolean } = { screen: { x: 0, y: 0 }, point: { x: 0, y: 0 }, isDown: false };
   /** Middle-button drag pans from any tool without changing the tool. */
   private middlePan: { start: Point; view: ViewState } | null = null;
+  /** While Space is held the pan tool is active; this is the tool to go back to on release. */
+  private spaceReturnTool: ToolId | null = null;
 
   private version = 0;
   private batchDepth = 0;
@@ -491,6 +495,14 @@ export class AnnotateEditor implements ChangeSource {
         else this.undo();
         return true;
       }
+      if (key === ' ') {
+        // Space held = temporary pan (as in most paint programs); not while a stroke or drag is under way.
+        if (!this.spaceReturnTool && !this.pointer.isDown && this.getCurrentToolId() !== 'pan') {
+          this.spaceReturnTool = this.getCurrentToolId();
+          this.setCurrentTool('pan');
+        }
+        return true;
+      }
       this.dispatch({ name: 'key_down', key, ...m });
       const shortcut = matchShortcut(key, m);
       if (shortcut) {
@@ -499,6 +511,15 @@ export class AnnotateEditor implements ChangeSource {
       }
       return key === 'Backspace' && this.getPath().endsWith('drafting');
     });
+  }
+
+  /** Key release; only Space (end of temporary pan) means anything. */
+  keyUp(key: string): boolean {
+    if (key !== ' ' || !this.spaceReturnTool) return false;
+    const tool = this.spaceReturnTool;
+    this.spaceReturnTool = null;
+    this.setCurrentTool(tool);
+    return true;
   }
 
   cancel(): void {
@@ -616,6 +637,11 @@ export class AnnotateEditor implements ChangeSource {
     const sel = thresholdHeatmap(heatmap, this.width, this.height, opts);
     if (sel[y * this.width + x] === 0) return null;
     return this.applyEdit('heatmap proposal', (w) => writeSpans(w, floodRegion(sel, this.width, this.height, { x, y }), paint));
+  }
+
+  /** Tells the user something through the `notice` event (tools use it instead of throwing from an input handler). */
+  notify(level: 'info' | 'warning', message: string): void {
+    this.emitter.emit('notice', { level, message });
   }
 
   // ---- history ---------------------------------------------------------------------------------------------

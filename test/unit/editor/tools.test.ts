@@ -93,6 +93,39 @@ describe('tool state paths', () => {
     expect(countValue(editor.getMask(), 1)).toBe(0);
   });
 
+  it('holding Space pans with the pan tool and releasing it returns to the previous tool', () => {
+    const editor = makeEditor(20, 20);
+    editor.setCurrentTool('eraser');
+    expect(editor.keyDown(' ')).toBe(true);
+    expectPathToBe(editor, 'root.pan.idle');
+    editor.keyDown(' '); // key repeat while held
+    editor.pointerDown(5, 5);
+    editor.pointerMove(9, 5);
+    editor.pointerUp(9, 5);
+    expect(editor.getView().offsetX).toBe(4);
+    expect(editor.keyUp(' ')).toBe(true);
+    expectPathToBe(editor, 'root.eraser.idle');
+    expect(editor.keyUp(' ')).toBe(false);
+  });
+
+  it('the heatmap tool without an anomaly map tells the user instead of throwing', () => {
+    const editor = makeEditor(4, 4);
+    const notices: string[] = [];
+    editor.on('notice', (n) => notices.push(`${n.level}: ${n.message}`));
+    editor.setCurrentTool('heatmap');
+    editor.keyDown('Enter');
+    editor.pointerDown(1, 1);
+    editor.pointerUp(1, 1);
+    expect(notices).toEqual([
+      'warning: This image has no anomaly map yet; run the model on it (Review) to propose a mask.',
+      'warning: This image has no anomaly map yet; run the model on it (Review) to propose a mask.',
+    ]);
+    editor.setHeatmap({ width: 1, height: 1, data: Float32Array.from([0.1]) });
+    editor.keyDown('Enter');
+    expect(notices[2]).toMatch(/^info: The proposal at this threshold adds no pixels/);
+    expect(editor.canUndo()).toBe(false);
+  });
+
   it('a transition to a missing state fails and names the state', () => {
     const editor = makeEditor(4, 4);
     const brush = (editor as unknown as { root: StateNode }).root.children.get('brush')!;

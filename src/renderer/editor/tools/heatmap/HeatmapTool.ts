@@ -1,6 +1,7 @@
 import { StateNode, type StateNodeConstructor } from '../StateNode.js';
 import { Idle } from './childStates/Idle.js';
 import { Pointing } from './childStates/Pointing.js';
+import { EMPTY_PROPOSAL_MESSAGE, NO_HEATMAP_MESSAGE } from './messages.js';
 
 /**
  * Heatmap to mask: Enter applies the whole proposal (anomaly map >= threshold, minus components under the minimum
@@ -14,6 +15,11 @@ export class HeatmapTool extends StateNode {
     return [Idle, Pointing];
   }
   override onComplete(): void {
-    if (this.getCurrent()?.id === 'idle') this.editor.applyHeatmapProposal();
+    if (this.getCurrent()?.id !== 'idle') return;
+    if (!this.editor.getHeatmap()) {
+      this.editor.notify('warning', NO_HEATMAP_MESSAGE);
+      return;
+    }
+    if (!this.editor.applyHeatmapProposal()) this.editor.notify('info', EMPTY_PROPOSAL_MESSAGE);
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * PatchCore-style memory bank (Roth et al., "Towards Total Recall in Industrial Anomaly Detection", CVPR 2022):
+ * the baseline method. See README.md for the measured choices.
+ */
+import { resolveBackbone } from '../backbones/index.js';
+import type { Backbone } from '../backbones/types.js';
+import { MODEL_FORMAT_VERSION, scoreStats, type ModelJson } from '../modelFolder.js';
+import { chooseThreshold } from '../threshold.js';
+import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
+import { preprocessSpec, trainPatchCore, type PatchCoreParams } from './train.js';
+
+/** Defaults per backbone family; chosen on magnetic tile (README.md). */
+export function defaultParams(backbone: Backbone): PatchCoreParams {
+  const names = backbone.features.map((f) => f.name);
+  const levels: [string, string] = names.includes('block_3_expand')
+    ? ['block_3_expand', 'block_6_expand']
+    : names.includes('layer1')
+      ? ['layer1', 'layer2']
+      : [backbone.features[0].name, backbone.features[1].name];
+  return {
+    levels,
+    fit: 'short-side',
+    imageSize: 256,
+    maxLong: 768,
+    poolSize: 60_000,
+    coresetRatio: 0.1,
+    maxBank: 4_000,
+    projectionDim: 64,
+    sigma: 4,
+  };
+}
+
+async function train(req: TrainRequest): Promise<TrainedModel> {
+  const started = performance.now();
+  const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
+  const params: PatchCoreParams = { ...defaultParams(backbone), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...(req.params as Partial<PatchCoreParams>) };
+  const result = await trainPatchCore({
+    root: req.root,
+    train: req.split.train,
+    val: req.split.val.length ? req.split.val : req.split.train,
+    backbone,
+    params,
+    seed: req.seed,
+    onProgress: req.onProgress,
+  });
+  const { threshold, source } = chooseThreshold(result.valScores);
+  const goodScores = result.valScores.filter((v) => v.label === 'good').map((v) => v.score);
+  const spec = preprocessSpec(params, backbone);
+  const json: ModelJson = {
+    format: 'defect-studio-model',
+    version: MODEL_FORMAT_VERSION,
+    method: 'patchcore',
+    createdAt: new Date().toISOString(),
+    backbone: { name: backbone.name, provenance: backbone.provenance, features: backbone.features.filter((f) => params.levels.includes(f.name)), normalisation: backbone.normalisation },
+    input: {
+      name: 'image',
+      dtype: 'uint8',
+      layout: 'NCHW',
+      channels: 3,
+      ...spec,
+      note: 'RGB planes 0-255 (grayscale replicated), geometry per src/main/data/preprocess.ts; /255 and the backbone normalisation are inside model.onnx',
+    },
+    outputs: { map: 'anomaly_map', score: 'score' },
+    threshold,
+    thresholdSource: source,
+    scoreStats: scoreStats(goodScores),
+    mapPng: { maxValue: threshold > 0 ? 2 * threshold : 1, formula: 'value = png16 / 65535 * maxValue (values above maxValue are clamped; the threshold is mid-scale)' },
+    training: {
+      root: req.root,
+      layout: req.summary.layout,
+      split: req.split.description + (req.split.val.length ? '' : '; no held-out images: threshold from in-bank training scores (biased low)'),
+      seed: req.seed,
+      trainImages: req.split.train.length,
+      valImages: req.split.val.length,
+      byLabel: req.summary.byLabel,
+      seconds: (performance.now() - started) / 1000,
+    },
+    params: { ...params, bankSize: result.bankSize, poolPatches: result.poolPatches, featureChannels: result.featureChannels, levelScale: result.levelScale, timings: result.timings },
+  };
+  return { onnx: result.onnx, json };
+}
+
+export const patchcore: MethodDefinition = {
+  name: 'patchcore',
+  summary: 'PatchCore-style memory bank of multi-level patch features; nearest-neighbour distance map',
+  learningType: 'one-class',
+  defaultBackbone: 'mobilenetv2',
+  train,
+};

@@ -1,0 +1,74 @@
+/**
+ * PatchCore graph pieces, all added to a GraphBuilder so training and the exported model share them:
+ *
+ *   image uint8 [N,3,H,W] -> /255 -> backbone -> two feature levels
+ *     -> 3x3 local average per level (PatchCore's neighbourhood aggregation)
+ *     -> coarse level bilinearly upsampled to the fine grid -> concat -> per-channel scale (each level to unit
+ *        mean norm, measured on training patches)                                  = patch features [N,C,h,w]
+ *   patch features -> squared distance to every memory-bank row via one Gemm (−2·a·bᵀ + ‖b‖²) -> min -> + ‖a‖²
+ *     -> sqrt = patch scores [N,1,h,w]
+ * Patch scores become the anomaly map and image score in anomalyMap.ts.
+ */
+import type { GraphBuilder } from '../../engine/onnx/graph.js';
+import { embedBackbone } from '../backbones/embed.js';
+import type { Backbone } from '../backbones/types.js';
+
+export interface FeatureLevels {
+  /** Finer level first: its grid is the patch grid. */
+  levels: [string, string];
+}
+
+/** Slices a 1-D shape tensor [start, end). */
+function shapeSlice(g: GraphBuilder, shape: string, start: number, end: number): string {
+  return g.op('Slice', [shape, g.constInt64([start]), g.constInt64([end]), g.constInt64([0])]);
+}
+
+/** image uint8 -> float in [0,1]. */
+export function imageToUnit(g: GraphBuilder, image: string): string {
+  return g.op('Div', [g.op('Cast', [image], { to: 1 }), g.constFloat(255)], {}, 'to_unit');
+}
+
+/**
+ * Patch features [N, C, h, w]. `scale` (length C) is applied when given; training runs the graph without it
+ * first to measure the per-level norms.
+ */
+export function patchFeatures(g: GraphBuilder, backbone: Backbone, unit: string, cfg: FeatureLevels, scale?: Float32Array): string {
+  const feats = embedBackbone(g, backbone, unit, [...cfg.levels]);
+  const pooled = cfg.levels.map((l) =>
+    g.op('AveragePool', [feats[l]], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 }, `aggregate_${l}`),
+  );
+  const fineShape = g.op('Shape', [pooled[0]]);
+  const coarseShape = g.op('Shape', [pooled[1]]);
+  const sizes = g.op('Concat', [shapeSlice(g, coarseShape, 0, 2), shapeSlice(g, fineShape, 2, 4)], { axis: 0 });
+  const up = g.op('Resize', [pooled[1], '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_coarse');
+  const cat = g.op('Concat', [pooled[0], up], { axis: 1 }, 'patch_features');
+  if (!scale) return cat;
+  return g.op('Mul', [cat, g.initializer('level_scale', 'float32', [1, scale.length, 1, 1], scale)], {}, 'scaled_features');
+}
+
+/** Nearest-bank-row distance per patch: [N,C,h,w] -> [N,1,h,w]. `bank` is [M, C] row-major. */
+export function nearestDistance(g: GraphBuilder, features: string, bank: Float32Array, channels: number): string {
+  const M = bank.length / channels;
+  const bankT = new Float32Array(channels * M);
+  const bankNorm = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    let s = 0;
+    for (let c = 0; c < channels; c++) {
+      const v = bank[m * channels + c];
+      bankT[c * M + m] = v;
+      s += v * v;
+    }
+    bankNorm[m] = s;
+  }
+  const shape = g.op('Shape', [features]);
+  const rows = g.op('Reshape', [g.op('Transpose', [features], { perm: [0, 2, 3, 1] }), g.constInt64([-1, channels])], {}, 'patches');
+  const bT = g.initializer('memory_bank_t', 'float32', [channels, M], bankT);
+  const bN = g.initializer('memory_bank_sqnorm', 'float32', [1, M], bankNorm);
+  // ‖a−b‖² = ‖a‖² − 2a·b + ‖b‖²; the min over b does not need ‖a‖², so add it after the ReduceMin.
+  const partial = g.op('Gemm', [rows, bT, bN], { alpha: -2, beta: 1 }, 'bank_products');
+  const minPartial = g.op('ReduceMin', [partial], { axes: [1], keepdims: 1 });
+  const rowNorm = g.op('ReduceSum', [g.op('Mul', [rows, rows]), g.constInt64([1])], { keepdims: 1 });
+  const dist = g.op('Sqrt', [g.op('Relu', [g.op('Add', [minPartial, rowNorm])])], {}, 'patch_distance');
+  const outShape = g.op('Concat', [shapeSlice(g, shape, 0, 1), g.constInt64([1]), shapeSlice(g, shape, 2, 4)], { axis: 0 });
+  return g.op('Reshape', [dist, outShape], {}, 'patch_scores');
+}

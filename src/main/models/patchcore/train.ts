@@ -1,0 +1,236 @@
+/**
+ * PatchCore training: no gradients. Extract patch features of the good training images, keep a bounded random
+ * pool of them, choose a greedy coreset as the memory bank, bake bank + feature graph + map post-processing into
+ * model.onnx, then score held-out good (or labelled validation) images for the threshold and score statistics.
+ *
+ * Memory bound: the pool holds at most `poolSize` patches (each image contributes its ⌈poolSize / images⌉ most
+ * diverse patches, by a per-image greedy coreset), so 1 000 training images cost the same pool memory as 100: poolSize x C x 4 bytes (60k x 336 -> 80 MB).
+ */
+import type { ImageRecord } from '../../../shared/dataset.js';
+import { StudioError } from '../../../shared/errors.js';
+import path from 'node:path';
+import { GraphBuilder } from '../../engine/onnx/graph.js';
+import { serializeModel } from '../../engine/onnx/proto.js';
+import { preprocessImage, type Fit, type PreprocessSpec, type Preprocessed } from '../../data/preprocess.js';
+import type { Backbone } from '../backbones/types.js';
+import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
+import { mulberry32 } from '../random.js';
+import { openSession, ort } from '../session.js';
+import { anomalyMapAndScore } from './anomalyMap.js';
+import { greedyCoreset, greedyCoresetSmall, projectionMatrix } from './coreset.js';
+import { imageToUnit, nearestDistance, patchFeatures } from './network.js';
+
+export interface PatchCoreParams {
+  /** Two feature names of the backbone, finer first. */
+  levels: [string, string];
+  fit: Fit;
+  imageSize: number;
+  maxLong: number;
+  /** Patch pool cap before coreset selection. */
+  poolSize: number;
+  /** Memory bank = min(maxBank, coresetRatio x pool). */
+  coresetRatio: number;
+  maxBank: number;
+  projectionDim: number;
+  sigma: number;
+}
+
+export interface TrainProgress {
+  stage: 'features' | 'coreset' | 'validate';
+  done: number;
+  total: number;
+}
+
+export interface PatchCoreTrainInput {
+  root: string;
+  train: ImageRecord[];
+  val: ImageRecord[];
+  backbone: Backbone;
+  params: PatchCoreParams;
+  seed: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface PatchCoreTrained {
+  onnx: Uint8Array;
+  bankSize: number;
+  poolPatches: number;
+  featureChannels: number;
+  levelScale: [number, number];
+  valScores: { path: string; label: string; score: number }[];
+  timings: Record<string, number>;
+}
+
+export function preprocessSpec(params: PatchCoreParams, backbone: Backbone): PreprocessSpec {
+  const strides = params.levels.map((l) => backbone.features.find((f) => f.name === l)?.stride ?? 16);
+  return { fit: params.fit, size: params.imageSize, multiple: Math.max(...strides), maxLong: params.maxLong };
+}
+
+function levelSpecs(backbone: Backbone, levels: [string, string]) {
+  return levels.map((l) => {
+    const f = backbone.features.find((x) => x.name === l);
+    if (!f) throw new StudioError('BAD_REQUEST', `Backbone ${backbone.name} has no feature "${l}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
+    return f;
+  });
+}
+
+/** Reads images one ahead of the consumer so decoding (libuv threads) overlaps inference. */
+async function* prefetched(root: string, images: ImageRecord[], spec: PreprocessSpec): AsyncGenerator<[ImageRecord, Preprocessed]> {
+  const load = (r: ImageRecord) => preprocessImage(path.join(root, r.path), spec, r.path);
+  let next = images.length ? load(images[0]) : null;
+  for (let i = 0; i < images.length; i++) {
+    const cur = await next!;
+    next = i + 1 < images.length ? load(images[i + 1]) : null;
+    yield [images[i], cur];
+  }
+}
+
+export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number): GraphBuilder {
+  const g = new GraphBuilder('patchcore');
+  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const feats = patchFeatures(g, backbone, imageToUnit(g, image), { levels: params.levels }, scale);
+  const patchScores = nearestDistance(g, feats, bank, channels);
+  const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma);
+  g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
+  g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
+  g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
+  g.output(SCORE_OUTPUT, 'float32', ['N']);
+  return g;
+}
+
+export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchCoreTrained> {
+  const { root, train, val, backbone, params, seed, onProgress } = input;
+  if (train.length === 0) throw new StudioError('INVALID_STATE', 'PatchCore needs at least one good training image; the training set is empty.');
+  const [fine, coarse] = levelSpecs(backbone, params.levels);
+  const C1 = fine.channels;
+  const C = fine.channels + coarse.channels;
+  const spec = preprocessSpec(params, backbone);
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+
+  // 1. Per-level scale: each level to unit mean patch norm, measured on the first images, so neither level
+  // dominates the distance (METHODS.md: with random weights magnitudes shrink ~100x with depth).
+  const calib = new GraphBuilder('patchcore_calibration');
+  const cimg = calib.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg), { levels: params.levels })], {}, { outputs: ['features'] });
+  calib.output('features', 'float32', ['N', C, 'h', 'w']);
+  const normSum = [0, 0];
+  let normCount = 0;
+  const calibImages = train.slice(0, Math.min(train.length, 16));
+  {
+    const { session } = await openSession(serializeModel(calib.build()), 'PatchCore calibration graph');
+    try {
+      for await (const [, pre] of prefetched(root, calibImages, spec)) {
+        const { inWidth, inHeight } = pre.geometry;
+        const f = (await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, inHeight, inWidth]) })).features;
+        const [, , h, w] = f.dims as number[];
+        const data = f.data as Float32Array;
+        const hw = h * w;
+        for (let p = 0; p < hw; p++) {
+          let s1 = 0;
+          let s2 = 0;
+          for (let c = 0; c < C; c++) {
+            const v = data[c * hw + p];
+            if (c < C1) s1 += v * v;
+            else s2 += v * v;
+          }
+          normSum[0] += Math.sqrt(s1);
+          normSum[1] += Math.sqrt(s2);
+        }
+        normCount += hw;
+      }
+    } finally {
+      await session.release();
+    }
+  }
+  const levelScale: [number, number] = [normCount / Math.max(normSum[0], 1e-12), normCount / Math.max(normSum[1], 1e-12)];
+  const scale = new Float32Array(C);
+  for (let c = 0; c < C; c++) scale[c] = c < C1 ? levelScale[0] : levelScale[1];
+
+  // 2. Feature graph as in the exported model, plus the seeded random projection used for coreset distances.
+  const d = Math.min(params.projectionDim, C);
+  const R = projectionMatrix(C, d, seed);
+  const fg = new GraphBuilder('patchcore_features');
+  const image = fg.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const feats = patchFeatures(fg, backbone, imageToUnit(fg, image), { levels: params.levels }, scale);
+  fg.node('Identity', [feats], {}, { outputs: ['features'] });
+  const rows = fg.op('Reshape', [fg.op('Transpose', [feats], { perm: [0, 2, 3, 1] }), fg.constInt64([-1, C])]);
+  fg.node('MatMul', [rows, fg.initializer('projection', 'float32', [C, d], R)], {}, { outputs: ['projected'] });
+  fg.output('features', 'float32', ['N', C, 'h', 'w']);
+  fg.output('projected', 'float32', ['P', d]);
+  const { session } = await openSession(serializeModel(fg.build()), 'PatchCore feature graph');
+
+  // 3. Two-stage coreset. Per image, a greedy k-center subset of its patches joins the pool: unlike a random
+  // subset, it keeps each image's rare patches (tile edges, chamfers) that would otherwise score as defects.
+  const rand = mulberry32(seed + 1);
+  const quota = Math.max(1, Math.ceil(params.poolSize / train.length));
+  const capacity = Math.min(params.poolSize, quota * train.length);
+  const pool = new Float32Array(capacity * C);
+  const poolProj = new Float32Array(capacity * d);
+  let n = 0;
+  try {
+    let done = 0;
+    for await (const [rec, pre] of prefetched(root, train, spec)) {
+      const { inWidth, inHeight } = pre.geometry;
+      const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, inHeight, inWidth]) });
+      const [, ch, h, w] = out.features.dims as number[];
+      if (ch !== C) throw new StudioError('INTERNAL', `Feature graph gave ${ch} channels for ${rec.path}, expected ${C}.`);
+      const data = out.features.data as Float32Array;
+      const proj = out.projected.data as Float32Array;
+      const hw = h * w;
+      const take = Math.min(hw, quota, capacity - n);
+      const picks = take >= hw ? Int32Array.from({ length: hw }, (_, i) => i) : greedyCoresetSmall(proj, hw, d, take, Math.floor(rand() * hw));
+      for (let t = 0; t < picks.length; t++) {
+        const p = picks[t];
+        const row = (n + t) * C;
+        for (let c = 0; c < C; c++) pool[row + c] = data[c * hw + p];
+        poolProj.set(proj.subarray(p * d, (p + 1) * d), (n + t) * d);
+      }
+      n += picks.length;
+      onProgress?.({ stage: 'features', done: ++done, total: train.length });
+    }
+  } finally {
+    await session.release();
+  }
+  timings.featuresSeconds = (performance.now() - t0) / 1000;
+
+  // 4. Global greedy coreset over the pool.
+  t0 = performance.now();
+  const k = Math.max(1, Math.min(params.maxBank, Math.ceil(params.coresetRatio * n)));
+  // k >= pool: the per-image coresets already are the bank.
+  const picks = k >= n
+    ? Int32Array.from({ length: n }, (_, i) => i)
+    : await greedyCoreset(poolProj, n, d, k, seed, (done, total) => onProgress?.({ stage: 'coreset', done, total }));
+  const bank = new Float32Array(picks.length * C);
+  picks.forEach((p, i) => bank.set(pool.subarray(p * C, (p + 1) * C), i * C));
+  onProgress?.({ stage: 'coreset', done: k, total: k });
+  timings.coresetSeconds = (performance.now() - t0) / 1000;
+
+  // 5. The exported model.
+  const g = buildPatchCoreGraph(backbone, params, scale, bank, C);
+  const onnx = serializeModel(g.build({
+    producer: 'defect-studio',
+    docString: `PatchCore, backbone ${backbone.name}, levels ${params.levels.join('+')}, bank ${picks.length} x ${C}`,
+    metadata: { [MODEL_METADATA_KEY]: JSON.stringify({ method: 'patchcore', version: 1 }) },
+  }));
+
+  // 6. Validation scores through the exported model itself.
+  t0 = performance.now();
+  const valScores: PatchCoreTrained['valScores'] = [];
+  if (val.length) {
+    const { session: vs } = await openSession(onnx, 'PatchCore model');
+    try {
+      let done = 0;
+      for await (const [rec, pre] of prefetched(root, val, spec)) {
+        const { inWidth, inHeight } = pre.geometry;
+        const out = await vs.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, inHeight, inWidth]) });
+        valScores.push({ path: rec.path, label: rec.label, score: (out[SCORE_OUTPUT].data as Float32Array)[0] });
+        onProgress?.({ stage: 'validate', done: ++done, total: val.length });
+      }
+    } finally {
+      await vs.release();
+    }
+  }
+  timings.validateSeconds = (performance.now() - t0) / 1000;
+  return { onnx, bankSize: picks.length, poolPatches: n, featureChannels: C, levelScale, valScores, timings };
+}

@@ -1,7 +1,7 @@
 /**
  * Virtualized thumbnail grid (react-window v2). Cells have one fixed size so that scrolling never measures or
  * reflows: only the ~60 visible cells exist in the DOM, each an <img> of a server-side cached thumbnail with
- * fixed dimensions, decoded asynchronously.
+ * fixed dimensions, decoded asynchronously and requested lazily (see THUMB_DELAY_MS).
  */
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import { getScrollbarSize, Grid, useGridRef, type CellComponentProps } from 'react-window';
@@ -23,6 +23,28 @@ interface CellData {
   onOpen: (index: number) => void;
 }
 
+/**
+ * A thumbnail is requested only once its cell has stayed mounted this long: a fast fling mounts and unmounts
+ * hundreds of cells, and each request costs the page main-thread time (fetch + response handling ≈ 1-2 ms)
+ * that it needs for frames. Virtualization already limits requests to what is (nearly) on screen.
+ */
+const THUMB_DELAY_MS = 60;
+
+function Thumbnail({ url }: { url: string }) {
+  const ref = useRef<HTMLImageElement>(null);
+  useEffect(() => {
+    const img = ref.current;
+    if (!img) return;
+    if (img.getAttribute('src') !== url) img.removeAttribute('src');
+    // Set imperatively: a state update would re-render the cell for nothing but an attribute.
+    const timer = setTimeout(() => {
+      if (img.getAttribute('src') !== url) img.src = url;
+    }, THUMB_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [url]);
+  return <img ref={ref} width={THUMB_BOX} height={THUMB_BOX} decoding="async" draggable={false} alt="" />;
+}
+
 function Cell({ columnIndex, rowIndex, style, images, columns, datasetId, client, thumbSize, selected, onOpen }: CellComponentProps<CellData>) {
   const index = rowIndex * columns + columnIndex;
   const rec = images[index];
@@ -39,15 +61,7 @@ function Cell({ columnIndex, rowIndex, style, images, columns, datasetId, client
         onClick={() => onOpen(index)}
       >
         <span className="thumb">
-          <img
-            src={client.assetUrl({ kind: 'thumbnail', datasetId, path: rec.path, size: thumbSize })}
-            width={THUMB_BOX}
-            height={THUMB_BOX}
-            loading="lazy"
-            decoding="async"
-            draggable={false}
-            alt=""
-          />
+          <Thumbnail url={client.assetUrl({ kind: 'thumbnail', datasetId, path: rec.path, size: thumbSize })} />
           {rec.maskPath && <span className="mask-dot" title="has ground-truth mask" />}
         </span>
         <span className="cell-caption">
@@ -88,8 +102,8 @@ export function ThumbnailGrid({ client, datasetId, images, selected, onOpen }: T
   const columns = Math.max(1, Math.floor(usable / CELL_WIDTH));
   const columnWidth = Math.max(CELL_WIDTH, Math.floor(usable / columns));
   const rows = Math.ceil(images.length / columns);
-  // Retina screens get twice the pixels; the server caches each size once.
-  const thumbSize = typeof window !== 'undefined' && window.devicePixelRatio > 1 ? 256 : 160;
+  // One device pixel per image pixel; the server rounds up to its cached size buckets.
+  const thumbSize = Math.round(THUMB_BOX * (window.devicePixelRatio || 1));
 
   // Coming back from the viewer, keep the image that was open in sight.
   useEffect(() => {

@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_io import restore_state
+
 STEPS = 50
 
 
@@ -32,6 +34,27 @@ class SmallCNN(nn.Module):
     def forward(self, x, target):
         y = F.relu(self.conv1(x))
         y = F.relu(self.conv2(y))
+        y = F.relu(self.conv3(y))
+        y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
+        return F.cross_entropy(self.fc(y), target)
+
+
+class SmallBNCNN(SmallCNN):
+    """The same CNN with training-mode BatchNorm after the first two convs: the running statistics are optimizer
+    state too, and PyTorch updates running_var with the unbiased batch variance (momentum 0.1). The convs before
+    BatchNorm have no bias: its true gradient is 0, so Adam would move it by +-lr on float noise alone, shifting
+    the running means differently in every framework."""
+
+    def __init__(self, classes: int = 4):
+        super().__init__(classes)
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.bn2 = nn.BatchNorm2d(16)
+
+    def forward(self, x, target):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = F.relu(self.bn2(self.conv2(y)))
         y = F.relu(self.conv3(y))
         y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
         return F.cross_entropy(self.fc(y), target)
@@ -56,6 +79,17 @@ OPTIMIZERS = {
     'sgd_nesterov': dict(kind='sgd', lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-4),
 }
 
+MODELS = {'cnn': SmallCNN, 'cnn_bn': SmallBNCNN}
+
+# name -> model, optimizer, and the options the engine must reproduce (global-norm clipping, frozen parameters).
+RUNS = {
+    'adam': dict(model='cnn', optimizer='adam'),
+    'adamw': dict(model='cnn', optimizer='adamw'),
+    'sgd_nesterov': dict(model='cnn', optimizer='sgd_nesterov'),
+    'adam_bn': dict(model='cnn_bn', optimizer='adam'),
+    'adam_clip_frozen': dict(model='cnn', optimizer='adam', clip_grad_norm=0.05, frozen=['conv1.weight', 'conv1.bias']),
+}
+
 
 def _optimizer(cfg: dict, params):
     if cfg['kind'] == 'adam':
@@ -68,57 +102,79 @@ def _optimizer(cfg: dict, params):
                            weight_decay=cfg['weight_decay'])
 
 
-def curve(model: nn.Module, cfg: dict, x, target) -> np.ndarray:
+def curve(model: nn.Module, run: dict, x, target) -> tuple[np.ndarray, dict, int]:
+    """Loss curve, final BatchNorm running statistics, and how many steps the clipping was active."""
     m = copy.deepcopy(model)
-    opt = _optimizer(cfg, m.parameters())
-    out = []
+    frozen = set(run.get('frozen', []))
+    for n, p in m.named_parameters():
+        p.requires_grad_(n not in frozen)
+    trainable = [p for n, p in m.named_parameters() if n not in frozen]
+    opt = _optimizer(OPTIMIZERS[run['optimizer']], trainable)
+    out, clipped = [], 0
     for _ in range(STEPS):
         opt.zero_grad()
         loss = m(x, target)
         out.append(loss.item())
         loss.backward()
+        if 'clip_grad_norm' in run:
+            norm = torch.nn.utils.clip_grad_norm_(trainable, run['clip_grad_norm'])
+            clipped += int(norm > run['clip_grad_norm'])
         opt.step()
-    with torch.no_grad():
+    with torch.no_grad():  # train mode: this forward updates running statistics once more, as the engine's lr=0 step does
         out.append(m(x, target).item())
-    return np.array(out, dtype=np.float64)
+    running = {n: b.detach().double().numpy().copy() for n, b in m.named_buffers() if b.dtype.is_floating_point}
+    return np.array(out, dtype=np.float64), running, clipped
 
 
 def write_convergence(out_dir: str) -> dict:
-    torch.manual_seed(5)
-    model = SmallCNN().train()
     x, target = make_data()
     os.makedirs(os.path.join(out_dir, 'inputs'), exist_ok=True)
     os.makedirs(os.path.join(out_dir, 'expected'), exist_ok=True)
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(copy.deepcopy(model), (x, target), buf, input_names=['x', 'target'], output_names=['loss'],
-                          training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=17)
-    onnx_model = onnx.load_from_string(buf.getvalue())
-    onnx.checker.check_model(onnx_model)
-    with open(os.path.join(out_dir, 'model.onnx'), 'wb') as f:
-        f.write(onnx_model.SerializeToString())
     np.save(os.path.join(out_dir, 'inputs', 'x.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(out_dir, 'inputs', 'target.npy'), target.numpy().astype(np.int64))
+    models = {}
+    for key, cls in MODELS.items():
+        torch.manual_seed(5)
+        models[key] = cls().train()
+        buf = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            torch.onnx.export(copy.deepcopy(models[key]), (x, target), buf, input_names=['x', 'target'],
+                              output_names=['loss'], training=torch.onnx.TrainingMode.TRAINING,
+                              do_constant_folding=False, opset_version=17)
+        onnx_model = onnx.load_from_string(buf.getvalue())
+        restore_state(onnx_model, models[key].state_dict())
+        onnx.checker.check_model(onnx_model)
+        with open(os.path.join(out_dir, f'{key}.onnx'), 'wb') as f:
+            f.write(onnx_model.SerializeToString())
     runs = {}
-    for name, cfg in OPTIMIZERS.items():
-        c32 = curve(model, cfg, x, target)
-        c64 = curve(model.double(), cfg, x.double(), target)
-        model.float()
+    for name, run in RUNS.items():
+        model = models[run['model']]
+        c32, running, clipped = curve(model, run, x, target)
+        c64, _, _ = curve(copy.deepcopy(model).double(), run, x.double(), target)
         np.save(os.path.join(out_dir, 'expected', f'curve_{name}.npy'), c32)
+        running_files = {}
+        for b, v in running.items():
+            f = f'expected/running_{name}_{b}.npy'
+            np.save(os.path.join(out_dir, f), v.astype(np.float32))
+            running_files[b] = f
         runs[name] = {
-            'optimizer': cfg,
+            'model': f"{run['model']}.onnx",
+            'optimizer': OPTIMIZERS[run['optimizer']],
+            'clip_grad_norm': run.get('clip_grad_norm'),
+            'frozen': run.get('frozen', []),
+            'steps_clipped': clipped,
             'file': f'expected/curve_{name}.npy',
+            'running': running_files,
             'first': float(c32[0]), 'last': float(c32[-1]),
             'float64_max_rel_dev': float(np.max(np.abs(c32 - c64) / np.abs(c64))),
         }
-        print(f"convergence {name:13s} loss {c32[0]:.4f} -> {c32[-1]:.4f}  f32 vs f64 {runs[name]['float64_max_rel_dev']:.1e}")
+        print(f"convergence {name:17s} loss {c32[0]:.4f} -> {c32[-1]:.4f}  f32 vs f64 "
+              f"{runs[name]['float64_max_rel_dev']:.1e}  clipped {clipped}/{STEPS}")
     return {
         'dir': os.path.basename(out_dir),
-        'model': 'model.onnx',
         'inputs': [{'name': 'x', 'file': 'inputs/x.npy'}, {'name': 'target', 'file': 'inputs/target.npy'}],
         'steps': STEPS,
         'curve_definition': 'curve[t] = loss at step t before its update (t < steps); curve[steps] = loss after all',
-        'params': [n for n, _ in model.named_parameters()],
         'runs': runs,
     }

@@ -15,6 +15,16 @@ def percent_encode(name: str) -> str:
     return ''.join(chr(b) if b in SAFE else f'%{b:02X}' for b in name.encode('utf-8'))
 
 
+def restore_state(model: onnx.ModelProto, state: dict) -> None:
+    """Tracing in torch.onnx.export runs training-mode forwards that update BatchNorm running statistics in the
+    exported module, and those updated values become initializers. Put back the values from before the export, so
+    that the ONNX file starts exactly where the PyTorch reference starts."""
+    for i, t in enumerate(model.graph.initializer):
+        if t.name in state:
+            want = state[t.name].detach().cpu().numpy()
+            model.graph.initializer[i].CopyFrom(numpy_helper.from_array(want.astype(numpy_helper.to_array(t).dtype), t.name))
+
+
 def _model(nodes, outputs, opset_imports, w: np.ndarray) -> onnx.ModelProto:
     graph = helper.make_graph(
         nodes, 'bad_input_case',

@@ -33,7 +33,7 @@ import torch.nn as nn
 sys.dont_write_bytecode = True  # keep __pycache__ out of the working tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from parity_models import CASES  # noqa: E402
-from fixture_io import percent_encode, write_bad_inputs  # noqa: E402
+from fixture_io import percent_encode, restore_state, write_bad_inputs  # noqa: E402
 from convergence import write_convergence  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -73,6 +73,7 @@ def export_case(name: str, spec: dict) -> dict:
             do_constant_folding=False, opset_version=opset,
         )
     model = onnx.load_from_string(buf.getvalue())
+    restore_state(model, module.state_dict())
     onnx.checker.check_model(model)
     out0 = model.graph.output[0]
     dims = out0.type.tensor_type.shape.dim
@@ -82,7 +83,9 @@ def export_case(name: str, spec: dict) -> dict:
     buffers = dict(module.named_buffers())
     for pname, p in module.named_parameters():
         assert pname in inits, f'{name}: parameter {pname} is not an ONNX initializer (got {sorted(inits)})'
-        assert np.array_equal(inits[pname], p.detach().numpy()), f'{name}: initializer {pname} differs'
+    for sname, v in module.state_dict().items():
+        if sname in inits:
+            assert np.array_equal(inits[sname], v.detach().numpy()), f'{name}: initializer {sname} differs'
     float_inits = [n for n, a in inits.items() if a.dtype.kind == 'f']
     others = [n for n in float_inits if n not in dict(module.named_parameters()) and n not in buffers]
     assert not others, f'{name}: float initializers that are neither parameters nor buffers: {others}'

@@ -25,7 +25,7 @@ import { applyHeatmapProposal, thresholdHeatmap, validateHeatmap, type Heatmap }
 import { writeSpans } from './raster/brush.js';
 import { fillPolygon } from './raster/polygon.js';
 import { DirtyRegion } from './render/DirtyRegion.js';
-import { NO_MODIFIERS, type EditorEvent, type Modifiers, type PointerInfo } from './tools/events.js';
+import { type EditorEvent, type Modifiers, type PointerInfo } from './tools/events.js';
 import { RootState, TOOL_IDS, type ToolId } from './tools/RootState.js';
 import { matchShortcut } from './shortcuts.js';
 
@@ -479,7 +479,7 @@ export class AnnotateEditor implements ChangeSource {
    * single-key shortcuts in shortcuts.ts. Returns true when the key meant something (so the UI can preventDefault).
    */
   keyDown(key: string, mods: Partial<Modifiers> = {}): boolean {
-    const m = { ...NO_MODIFIERS, ...mods };
+    const m = readModifiers(mods);
     return this.batch(() => {
       const mod = m.ctrlKey || m.metaKey;
       if (key === 'Escape') {
@@ -503,13 +503,14 @@ export class AnnotateEditor implements ChangeSource {
         }
         return true;
       }
+      const wasDrafting = this.getPath().endsWith('.drafting');
       this.dispatch({ name: 'key_down', key, ...m });
       const shortcut = matchShortcut(key, m);
       if (shortcut) {
         shortcut.run(this);
         return true;
       }
-      return key === 'Backspace' && this.getPath().endsWith('drafting');
+      return key === 'Backspace' && wasDrafting;
     });
   }
 
@@ -545,7 +546,7 @@ export class AnnotateEditor implements ChangeSource {
 
   private pointerInfo(name: PointerInfo['name'], x: number, y: number, input: PointerInput): PointerInfo {
     const screen = { x, y };
-    return { name, screen, point: this.screenToImage(screen), button: input.button ?? 0, ...NO_MODIFIERS, ...stripButton(input) };
+    return { name, screen, point: this.screenToImage(screen), button: input.button ?? 0, ...readModifiers(input) };
   }
 
   // ---- edits (every mask change goes through one) ----------------------------------------------------------
@@ -737,7 +738,10 @@ function sanitizeSettings(s: EditorSettings): EditorSettings {
   };
 }
 
-function stripButton(input: PointerInput): Partial<Modifiers> {
-  const { button: _button, ...mods } = input;
-  return mods;
+/**
+ * Modifier flags read one by one: callers pass DOM events, whose flags are prototype getters that object spread
+ * would silently drop.
+ */
+function readModifiers(input: Partial<Modifiers>): Modifiers {
+  return { shiftKey: !!input.shiftKey, ctrlKey: !!input.ctrlKey, altKey: !!input.altKey, metaKey: !!input.metaKey };
 }

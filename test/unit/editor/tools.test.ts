@@ -154,6 +154,22 @@ describe('tool state paths', () => {
     expect(editor.keyDown('q')).toBe(false);
   });
 
+  it('reads modifiers from event objects whose flags are prototype getters (DOM events)', () => {
+    class FakeKeyboardEvent {
+      get ctrlKey() {
+        return true;
+      }
+      get shiftKey() {
+        return false;
+      }
+    }
+    const editor = makeEditor(6, 1, { settings: { brushSize: 1 } });
+    stroke(editor, [[0.5, 0.5]]);
+    expect(editor.keyDown('z', new FakeKeyboardEvent())).toBe(true);
+    expect(editor.canUndo()).toBe(false);
+    expect(editor.canRedo()).toBe(true);
+  });
+
   it('one change event per pointer call, however much changed inside it', () => {
     const editor = makeEditor(50, 50);
     let changes = 0;

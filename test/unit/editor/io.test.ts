@@ -7,6 +7,7 @@ import {
   fillOverlayRGBA,
   importBinaryMasks,
   importClassIndexMask,
+  interpretMaskImage,
   rgbaToGray,
   validateClasses,
 } from '../../../src/renderer/editor/index.js';
@@ -84,5 +85,32 @@ describe('RGBA overlay', () => {
 
   it('rejects a buffer too small for the rect', () => {
     expect(() => fillOverlayRGBA(new Uint8Array(4), 2, { x: 0, y: 0, w: 2, h: 2 }, buildPalette(CLASSES, 1), new Uint8ClampedArray(8))).toThrow(/needs 16/);
+  });
+});
+
+describe('interpreting mask images drawn elsewhere', () => {
+  const size = { width: 3, height: 1 };
+  const interpret = (data: number[], channels: number, w = 3) =>
+    Array.from(interpretMaskImage({ data: Uint8Array.from(data), width: w, height: 1, channels }, size, CLASSES, 2, 'gt/000_mask.png'));
+
+  it('a 0/255 binary mask becomes the given class', () => {
+    expect(interpret([0, 255, 255], 1)).toEqual([0, 2, 2]);
+  });
+
+  it('a class-index mask is kept, grey saved as RGB(A) too', () => {
+    expect(interpret([1, 0, 2], 1)).toEqual([1, 0, 2]);
+    expect(interpret([1, 1, 1, 255, 0, 0, 0, 255, 2, 2, 2, 255], 4)).toEqual([1, 0, 2]);
+  });
+
+  it('a colour mask maps exact class colours; black is background', () => {
+    expect(interpret([255, 0, 0, 0, 0, 0, 0, 0, 255], 3)).toEqual([1, 0, 2]);
+  });
+
+  it('wrong size, unknown colours and unknown indices are errors naming the file', () => {
+    expect(() => interpret([0, 0], 1, 2)).toThrow("gt/000_mask.png is 2 x 1 but its image is 3 x 1; a mask must have its image's size.");
+    expect(() => interpret([255, 0, 0, 0, 255, 0, 0, 0, 0], 3)).toThrow(
+      'gt/000_mask.png has colour rgb(0, 255, 0) at pixel (1, 0), which is neither black nor a class colour',
+    );
+    expect(() => interpret([0, 128, 255], 1)).toThrow('gt/000_mask.png holds class index 128 at pixel (1, 0)');
   });
 });

@@ -90,3 +90,77 @@ export function rgbaToGray(rgba: Uint8Array | Uint8ClampedArray, width: number, 
   for (let i = 0, j = 0; i < gray.length; i++, j += 4) gray[i] = (rgba[j] * 299 + rgba[j + 1] * 587 + rgba[j + 2] * 114 + 500) / 1000;
   return gray;
 }
+
+/** Decoded pixels of a mask image file, as sharp's `raw()` output gives them. */
+export interface DecodedMaskImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/**
+ * Turns a mask image drawn elsewhere into a class-index mask, whatever of the usual layouts it uses:
+ * - one channel (or RGB/RGBA whose channels are all equal, i.e. grey saved as colour), with
+ *   - only 0 and 255 (and 255 is no class id): a binary mask (MVTec `_mask.png`) -> `binaryClassId`;
+ *   - only 0 and known class ids: a class-index mask;
+ * - true colour: each pixel's colour must be black (background) or exactly one class's colour.
+ * Anything else is a BAD_REQUEST naming the file, the first offending pixel and what to do.
+ */
+export function interpretMaskImage(
+  img: DecodedMaskImage,
+  expected: { width: number; height: number },
+  classes: readonly DefectClass[],
+  binaryClassId: number,
+  source = 'mask image',
+): Uint8Array {
+  const { width, height, channels, data } = img;
+  if (width !== expected.width || height !== expected.height) {
+    throw new StudioError(
+      'BAD_REQUEST',
+      `${source} is ${width} x ${height} but its image is ${expected.width} x ${expected.height}; a mask must have its image's size.`,
+      { expected, actual: { width, height } },
+    );
+  }
+  if (![1, 2, 3, 4].includes(channels) || data.length !== width * height * channels) {
+    throw new StudioError('BAD_REQUEST', `${source} has ${channels} channels and ${data.length} bytes; expected 1-4 channels of ${width} x ${height} 8-bit pixels.`);
+  }
+  const n = width * height;
+  const colourChannels = channels >= 3 ? 3 : 1;
+  let grey = true;
+  if (colourChannels === 3) {
+    for (let i = 0; i < n && grey; i++) {
+      const j = i * channels;
+      grey = data[j] === data[j + 1] && data[j] === data[j + 2];
+    }
+  }
+  if (grey) {
+    const values = new Uint8Array(n);
+    const present = new Uint8Array(256);
+    for (let i = 0; i < n; i++) present[(values[i] = data[i * channels])] = 1;
+    const known = new Set(classes.map((c) => c.id));
+    const isBinary = present.every((p, v) => p === 0 || v === 0 || v === 255) && !known.has(255);
+    if (isBinary) {
+      if (!known.has(binaryClassId)) throw new StudioError('BAD_REQUEST', `Binary mask ${source} needs a class to paint with; class id ${binaryClassId} does not exist.`);
+      for (let i = 0; i < n; i++) if (values[i] !== 0) values[i] = binaryClassId;
+      return values;
+    }
+    return importClassIndexMask(values, width, height, classes, source);
+  }
+  const byColour = new Map<number, number>([[0, 0]]);
+  for (const c of classes) byColour.set((c.color[0] << 16) | (c.color[1] << 8) | c.color[2], c.id);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = i * channels;
+    const key = (data[j] << 16) | (data[j + 1] << 8) | data[j + 2];
+    const id = byColour.get(key);
+    if (id === undefined) {
+      throw new StudioError(
+        'BAD_REQUEST',
+        `${source} has colour rgb(${data[j]}, ${data[j + 1]}, ${data[j + 2]}) at pixel (${i % width}, ${Math.floor(i / width)}), which is neither black nor a class colour; save the mask as class indices or with the classes' exact colours.`,
+      );
+    }
+    out[i] = id;
+  }
+  return out;
+}

@@ -37,6 +37,7 @@ export class DatasetsService {
   private readonly opened = new Map<string, Opened>();
   private readonly scans = new Map<string, Promise<Opened>>();
   private writes: Promise<void> = Promise.resolve();
+  private readonly maskLabels = new Map<string, boolean>();
   /** Set when datasets.json was unreadable and moved aside; the shell can show it once. */
   recovered: string | null = null;
 
@@ -103,7 +104,7 @@ export class DatasetsService {
     const running = this.scans.get(id);
     if (running) return running;
     const job = (async () => {
-      const { summary, images } = await scanDataset(absRoot, { onProgress: this.deps.onProgress });
+      const { summary, images } = await scanDataset(absRoot, { onProgress: this.deps.onProgress, maskLabelCache: this.maskLabels });
       const o: Opened = { summary, images, byPath: new Map(images.map((im) => [im.path, im])) };
       this.opened.set(id, o);
       const list = await this.load();

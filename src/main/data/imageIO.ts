@@ -8,6 +8,7 @@ import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { StudioError } from '../../shared/errors.js';
 import { decodeBmp, type RawImage } from './bmp.js';
 import { readImageInfo } from './imageHeader.js';
+import { pngHasNonZero } from './maskStats.js';
 
 /** Full decodes above this are refused: 100 MP of RGB float32 would already be 1.2 GB in a tensor. */
 export const MAX_DECODE_PIXELS = 100_000_000;
@@ -101,6 +102,16 @@ export async function readMask(file: string, maxPixels = MAX_DECODE_PIXELS): Pro
 
 /** True when the mask has at least one defect pixel; the cheap question KolektorSDD labels depend on. */
 export async function maskHasDefect(file: string): Promise<boolean> {
+  if (/\.png$/i.test(file)) {
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (e) {
+      throw new StudioError('UNREADABLE', `${file} could not be read: ${(e as Error).message}.`, { file });
+    }
+    const fast = await pngHasNonZero(buf, file);
+    if (fast !== null) return fast;
+  }
   const m = await readMask(file);
   return m.data.includes(1);
 }

@@ -4,10 +4,11 @@
  * because it encodes several times faster than WebP at this size and every browser shows it.
  * Generation is limited to `concurrency` sharp pipelines (default: the core count), requests for the same
  * key while it is being generated share one pipeline, and huge images are shrunk while decoding
- * (sequentialRead + shrink-on-load) so a 20 000 x 20 000 image costs little memory.
+ * (sequentialRead + shrink-on-load) so a 20 000 x 20 000 image costs little memory. Cache files are written
+ * atomically but without fsync (see atomicWrite's `durable`).
  */
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';
@@ -85,15 +86,15 @@ export class ThumbnailCache {
     } catch (e) {
       throw new StudioError('UNREADABLE', `No thumbnail for ${src.absPath}: ${(e as Error).message}.`, { file: src.absPath });
     }
-    await atomicWrite(file, data);
+    await atomicWrite(file, data, { durable: false });
     return file;
   }
 }
 
+/** A cache hit needs a non-empty file: after a crash a non-durable write can leave an empty one behind. */
 async function exists(file: string): Promise<boolean> {
   try {
-    await access(file);
-    return true;
+    return (await stat(file)).size > 0;
   } catch {
     return false;
   }

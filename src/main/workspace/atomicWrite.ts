@@ -25,7 +25,16 @@ export function writeError(file: string, e: unknown): StudioError {
   return new StudioError('IO_ERROR', `Could not write ${file}: ${why}.`, { file, errno: errno ?? null });
 }
 
-export async function atomicWrite(file: string, data: string | Uint8Array): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * true (default): fsync the file and its folder, so the new content survives a power loss. Caches pass
+   * false: a lost cache file is regenerated, and an fsync per thumbnail costs more than generating it.
+   */
+  durable?: boolean;
+}
+
+export async function atomicWrite(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -33,7 +42,7 @@ export async function atomicWrite(file: string, data: string | Uint8Array): Prom
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -44,7 +53,7 @@ export async function atomicWrite(file: string, data: string | Uint8Array): Prom
   }
   // Persist the rename itself; directories cannot be opened for fsync on Windows, and a failure here only
   // weakens durability, not atomicity, so it is not an error.
-  if (process.platform !== 'win32') {
+  if (durable && process.platform !== 'win32') {
     try {
       const dh = await open(dir, 'r');
       await dh.sync().finally(() => dh.close());

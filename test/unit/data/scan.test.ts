@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetId } from '../../../src/main/data/datasetId.js';
@@ -218,5 +218,27 @@ describe('scanDataset on bad input', () => {
     expect(images[0]).toMatchObject({ path: 'huge.png', width: 20_000, height: 20_000 });
     expect(summary.warnings.join('\n')).toMatch(/1 image\(s\) exceed 100 MP/);
     expect(process.memoryUsage().rss - before).toBeLessThan(100e6);
+  });
+});
+
+describe('mask label cache', () => {
+  it('reuses mask labels for unchanged files and re-decodes a changed mask', async () => {
+    const root = newRoot();
+    writeTree(root, {
+      'train/10000.png': await png(20, 30),
+      'train/10000_GT.png': await maskPng(20, 30, false),
+    });
+    const cache = new Map<string, boolean>();
+    expect((await scanDataset(root, { maskLabelCache: cache })).summary.byLabel).toEqual({ good: 1 });
+    expect([...cache.values()]).toEqual([false]);
+    // A poisoned entry proves the cache is consulted for an unchanged file...
+    const [key] = [...cache.keys()];
+    cache.set(key, true);
+    expect((await scanDataset(root, { maskLabelCache: cache })).summary.byLabel).toEqual({ defect: 1 });
+    // ...and a touched mask (new mtime, so a new key) is decoded again despite the poisoned old entry.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(path.join(root, 'train/10000_GT.png'), later, later);
+    expect((await scanDataset(root, { maskLabelCache: cache })).summary.byLabel).toEqual({ good: 1 });
+    expect(cache.size).toBe(2);
   });
 });

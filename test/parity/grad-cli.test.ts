@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it, type ExpectStatic } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from './helpers/cli.js';
 import { readNpy, relativeError, writeNpy } from './helpers/npy.js';
 
@@ -76,9 +76,11 @@ function compare(gotFile: string, wantFile: string, label: string, tol: number):
   return err <= tol ? null : `${label}: relative error ${err.toExponential(2)} > ${tol}`;
 }
 
-describe('grad CLI matches PyTorch autograd', () => {
+// Each case is its own CLI process (mostly single-threaded start-up), so cases run concurrently (vitest's
+// maxConcurrency, 5 by default) to keep the suite's wall time down on a 2-core machine.
+describe.concurrent('grad CLI matches PyTorch autograd', () => {
   for (const c of manifest.cases) {
-    it(`${c.name} (opset ${c.opset}): ${c.description}`, { timeout: CASE_TIMEOUT }, async () => {
+    it(`${c.name} (opset ${c.opset}): ${c.description}`, { timeout: CASE_TIMEOUT }, async ({ expect }) => {
       const dir = path.join(FIXTURES, c.name);
       const out = path.join(work, c.name);
       const r = await runCli(gradArgs(
@@ -117,12 +119,12 @@ describe('grad CLI matches PyTorch autograd', () => {
   }
 });
 
-describe('grad CLI rejects bad input with exit code 2 and writes nothing', () => {
+describe.concurrent('grad CLI rejects bad input with exit code 2 and writes nothing', () => {
   const bad = manifest.bad;
   const badDir = path.join(FIXTURES, bad.dir);
   const x = path.join(badDir, bad.x);
 
-  async function expectRejected(model: string, inputs: [string, string][], mention: RegExp): Promise<void> {
+  async function expectRejected(expect: ExpectStatic, model: string, inputs: [string, string][], mention: RegExp): Promise<void> {
     const out = path.join(mkdtempSync(path.join(work, 'bad-')), 'out');
     const r = await runCli(gradArgs(model, inputs, out));
     expect(r.code, describeRun(r)).toBe(2);
@@ -132,7 +134,7 @@ describe('grad CLI rejects bad input with exit code 2 and writes nothing', () =>
     expect(written, 'nothing may be written to --out on bad input').toEqual([]);
   }
 
-  it('control: the valid model in the same folder succeeds and is exact', { timeout: CASE_TIMEOUT }, async () => {
+  it('control: the valid model in the same folder succeeds and is exact', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
     const out = path.join(work, 'bad-control');
     const r = await runCli(gradArgs(path.join(badDir, bad.ok.model), [[bad.input, x]], out));
     expect(r.code, describeRun(r)).toBe(0);
@@ -142,7 +144,7 @@ describe('grad CLI rejects bad input with exit code 2 and writes nothing', () =>
     }
   });
 
-  it('control: --repeat N prints one JSON line with the median step time', { timeout: CASE_TIMEOUT }, async () => {
+  it('control: --repeat N prints one JSON line with the median step time', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
     const out = path.join(work, 'repeat');
     const r = await runCli([...gradArgs(path.join(badDir, bad.ok.model), [[bad.input, x]], out), '--repeat', '3']);
     expect(r.code, describeRun(r)).toBe(0);
@@ -154,42 +156,42 @@ describe('grad CLI rejects bad input with exit code 2 and writes nothing', () =>
     expect(compare(path.join(out, 'loss.npy'), path.join(badDir, bad.ok.loss), 'loss', manifest.tolerance.loss)).toBeNull();
   });
 
-  it('a file that is not ONNX', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.not_onnx.model), [[bad.input, x]], /not_onnx\.onnx/);
+  it('a file that is not ONNX', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.not_onnx.model), [[bad.input, x]], /not_onnx\.onnx/);
   });
 
-  it('a model file that does not exist', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, 'no_such_model.onnx'), [[bad.input, x]], /no_such_model\.onnx/);
+  it('a model file that does not exist', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, 'no_such_model.onnx'), [[bad.input, x]], /no_such_model\.onnx/);
   });
 
-  it('an op without a VJP rule (Det)', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.unsupported_op.model), [[bad.input, x]], /\bDet\b/);
+  it('an op without a VJP rule (Det)', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.unsupported_op.model), [[bad.input, x]], /\bDet\b/);
   });
 
-  it('an op from a custom domain', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.custom_domain.model), [[bad.input, x]], /Frobnicate/);
+  it('an op from a custom domain', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.custom_domain.model), [[bad.input, x]], /Frobnicate/);
   });
 
-  it('a first output that is not a scalar', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.nonscalar_loss.model), [[bad.input, x]], /scalar/i);
+  it('a first output that is not a scalar', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.nonscalar_loss.model), [[bad.input, x]], /scalar/i);
   });
 
-  it('a graph input without --input', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.ok.model), [], /["'`]x["'`]|\bx\b/);
+  it('a graph input without --input', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.ok.model), [], /["'`]x["'`]|\bx\b/);
   });
 
-  it('an .npy whose shape does not match the graph input', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.ok.model), [[bad.input, path.join(badDir, bad.x_wrong_shape)]], /shape/i);
+  it('an .npy whose shape does not match the graph input', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.ok.model), [[bad.input, path.join(badDir, bad.x_wrong_shape)]], /shape/i);
   });
 
-  it('an --input name the model does not have', { timeout: CASE_TIMEOUT }, async () => {
-    await expectRejected(path.join(badDir, bad.ok.model), [[bad.input, x], ['nope', x]], /nope/);
+  it('an --input name the model does not have', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
+    await expectRejected(expect, path.join(badDir, bad.ok.model), [[bad.input, x], ['nope', x]], /nope/);
   });
 
-  it('an .npy file that is corrupt', { timeout: CASE_TIMEOUT }, async () => {
+  it('an .npy file that is corrupt', { timeout: CASE_TIMEOUT }, async ({ expect }) => {
     const file = path.join(mkdtempSync(path.join(work, 'npy-')), 'broken.npy');
     const good = writeNpy([3, 3], new Float32Array(9).fill(1));
     writeFileSync(file, good.subarray(0, good.length - 5)); // truncated data
-    await expectRejected(path.join(badDir, bad.ok.model), [[bad.input, file]], /broken\.npy/);
+    await expectRejected(expect, path.join(badDir, bad.ok.model), [[bad.input, file]], /broken\.npy/);
   });
 });

@@ -16,6 +16,7 @@ export * from './raster/floodFill.js';
 export * from './raster/heatmap.js';
 export * from './raster/polygon.js';
 export * from './render/DirtyRegion.js';
+export * from './render/heatmapOverlay.js';
 export * from './shortcuts.js';
 export * from './tools/events.js';
 export * from './tools/RootState.js';

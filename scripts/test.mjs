@@ -32,6 +32,11 @@ function readJson(file) {
   }
 }
 
+function failedFiles(report) {
+  const files = (report.testResults ?? []).filter((t) => t.status !== 'passed').map((t) => path.relative(root, t.name));
+  return files.length ? `failing files: ${files.join(', ')}` : '';
+}
+
 function banner(lines) {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const bar = '!'.repeat(width);
@@ -52,7 +57,7 @@ results.push({
   passed: unit?.numPassedTests ?? null,
   failed: unit?.numFailedTests ?? null,
   skipped: unit ? (unit.numPendingTests ?? 0) + (unit.numTodoTests ?? 0) : null,
-  note: unit ? (unit.numFailedTestSuites ? `${unit.numFailedTestSuites} test file(s) failed to run or had failures` : '') : 'no report: vitest crashed before finishing',
+  note: unit ? failedFiles(unit) : 'no report: vitest crashed before finishing',
 });
 
 // 2. E2E in browser mode.

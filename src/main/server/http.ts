@@ -19,11 +19,14 @@ import { StudioError, toStudioError } from '../../shared/errors.js';
 import { describeIssues } from '../router/router.js';
 import type { StudioApp } from '../router/app.js';
 import { contentSecurityPolicy } from './csp.js';
+import { staticContentType } from './mimeTypes.js';
 import { statusFor } from './status.js';
 import { generateToken, readCookie, tokenCookieName, tokenMatches } from './token.js';
 
 export const HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Longest close() waits for requests still being handled. */
+const CLOSE_GRACE_MS = 15_000;
 const TOKEN_HEADER = 'x-studio-token';
 
 export interface ServerOptions {
@@ -45,22 +48,6 @@ export interface RunningServer {
 }
 
 
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
@@ -160,7 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const isFile = ext !== '' && (await stat(file).then((s) => s.isFile()).catch(() => false));
     if (isFile && ext !== '.html') {
       // Vite puts content hashes in asset names, so they may be cached; index.html may not.
-      await sendFile(req, res, file, STATIC_TYPES[ext] ?? 'application/octet-stream', 'private, max-age=31536000, immutable');
+      await sendFile(req, res, file, staticContentType(file), 'private, max-age=31536000, immutable');
       return;
     }
     if (ext !== '' && ext !== '.html') throw new StudioError('NOT_FOUND', `No such file ${pathname}.`);
@@ -214,8 +201,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await serveRenderer(req, res, url.pathname, explicit && queryToken !== null);
   }
 
+  // Requests still working (e.g. a thumbnail being written) are awaited on close, so that the caller can
+  // delete the workspace right after close() without racing our writes.
+  const inflight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res).catch((e) => {
+    const work = handle(req, res).catch((e) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -228,6 +218,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       sendError(res, err);
     });
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -276,10 +268,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inflight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

@@ -3,12 +3,15 @@
  * which file:// cannot give), studio-asset:// serves dataset images, masks and thumbnails through the same
  * resolver as browser mode's /asset, so the containment rule is shared.
  */
-import { net, protocol } from 'electron';
+import { protocol } from 'electron';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { Readable } from 'node:stream';
 import { parseAssetQuery } from '../../shared/api.js';
 import { StudioError, toStudioError } from '../../shared/errors.js';
 import type { StudioApp } from '../router/app.js';
+import { staticContentType } from '../server/mimeTypes.js';
 import { statusFor } from '../server/status.js';
 
 export const APP_SCHEME = 'studio-app';
@@ -21,6 +24,17 @@ export function registerSchemes(): void {
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
     { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
   ]);
+}
+
+/**
+ * Streams a file from disk. Deliberately not net.fetch(file://): that would pass through the session's
+ * webRequest filter, which blocks everything that is not the app's own schemes.
+ */
+async function fileResponse(file: string, headers: Record<string, string>): Promise<Response> {
+  const st = await stat(file);
+  if (!st.isFile()) throw new StudioError('NOT_FOUND', `${file} is not a file.`);
+  const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: 200, headers: { 'content-length': String(st.size), ...headers } });
 }
 
 function errorResponse(e: unknown): Response {
@@ -40,11 +54,11 @@ export function handleAppScheme(rendererDir: string, csp: string): void {
       const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
       const file = path.resolve(root, '.' + path.posix.normalize(rel));
       if (!file.startsWith(root + path.sep)) throw new StudioError('FORBIDDEN_PATH', `${url.pathname} is outside the app.`);
-      const res = await net.fetch(pathToFileURL(file).href);
-      const headers = new Headers(res.headers);
-      headers.set('Content-Security-Policy', csp);
-      headers.set('X-Content-Type-Options', 'nosniff');
-      return new Response(res.body, { status: res.status, headers });
+      return await fileResponse(file, {
+        'content-type': staticContentType(file),
+        'content-security-policy': csp,
+        'x-content-type-options': 'nosniff',
+      });
     } catch (e) {
       return errorResponse(e);
     }
@@ -62,12 +76,12 @@ export function handleAssetScheme(app: StudioApp): void {
         throw new StudioError('BAD_REQUEST', `Invalid asset URL ${req.url}: ${(e as Error).message}`);
       }
       const asset = await app.assets.resolve(ref);
-      const res = await net.fetch(pathToFileURL(asset.filePath).href);
-      const headers = new Headers(res.headers);
-      headers.set('content-type', asset.contentType);
-      // The page (studio-app://app) reads mask pixels back from canvases; without CORS they would be tainted.
-      headers.set('Access-Control-Allow-Origin', APP_ORIGIN);
-      return new Response(res.body, { status: res.status, headers });
+      return await fileResponse(asset.filePath, {
+        'content-type': asset.contentType,
+        'x-content-type-options': 'nosniff',
+        // The page (studio-app://app) reads mask pixels back from canvases; without CORS they would be tainted.
+        'access-control-allow-origin': APP_ORIGIN,
+      });
     } catch (e) {
       return errorResponse(e);
     }

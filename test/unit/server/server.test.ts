@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -253,6 +253,38 @@ describe('dataset assets', () => {
   it('lets an opened dataset root serve file assets', async () => {
     const r = await asset(`kind=file&path=${encodeURIComponent(path.join(dir, 'bottle', 'train', 'good', '000.png'))}`);
     expect(r.status).toBe(200);
+  });
+});
+
+describe('close()', () => {
+  it('waits for thumbnails still being written, so the workspace can be deleted right after', async () => {
+    const ws = await mkdtemp(path.join(os.tmpdir(), 'ds-server-close-'));
+    const ds = path.join(ws, 'data', 'good');
+    await mkdir(ds, { recursive: true });
+    // Large noisy images make thumbnail generation take long enough to still run when close() is called.
+    const noisy = Buffer.alloc(2000 * 2000);
+    for (let i = 0; i < noisy.length; i++) noisy[i] = (i * 2654435761) >>> 24;
+    for (let i = 0; i < 4; i++) {
+      await sharp(noisy, { raw: { width: 2000, height: 2000, channels: 1 } }).png({ compressionLevel: 1 }).toFile(path.join(ds, `${i}.png`));
+    }
+    const s2 = await startBrowserModeServer({ workspace: ws, port: 0, rendererDir: null });
+    const opened = await fetch(`${s2.origin}/api/datasets.open`, {
+      method: 'POST',
+      headers: { 'x-studio-token': s2.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ root: path.join(ws, 'data') }),
+    }).then((r) => r.json());
+    const requests = [0, 1, 2, 3].map((i) =>
+      fetch(`${s2.origin}/asset?kind=thumbnail&dataset=${opened.value.id}&path=good/${i}.png&size=512&token=${s2.token}`).catch(() => null),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    await s2.close();
+    const thumbs = path.join(ws, 'cache', 'thumbs');
+    const count = async () => (await readdir(thumbs, { recursive: true }).catch(() => [])).length;
+    const after = await count();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await count()).toBe(after);
+    await Promise.all(requests);
+    await rm(ws, { recursive: true });
   });
 });
 

@@ -20,9 +20,6 @@ export interface TorchStepOptions {
   batch?: number;
   size?: number;
   classes?: number; // resnet18
-  unetWidths?: number[];
-  unetNorm?: 'bn' | 'none';
-  unetUp?: 'convtranspose' | 'bilinear';
   steps?: number;
   warmup?: number;
   threads?: number;
@@ -63,15 +60,12 @@ export async function torchUnavailableReason(): Promise<string | null> {
 
 export async function measureTorchStep(o: TorchStepOptions): Promise<TorchStepResult> {
   const args = ['-B', SCRIPT, '--model', o.model];
-  const opt = (name: string, v: unknown) => {
-    if (v !== undefined) args.push(`--${name}`, Array.isArray(v) ? v.join(',') : String(v));
+  const opt = (name: string, v: number | undefined) => {
+    if (v !== undefined) args.push(`--${name}`, String(v));
   };
   opt('batch', o.batch);
   opt('size', o.size);
   opt('classes', o.classes);
-  opt('unet-widths', o.unetWidths);
-  opt('unet-norm', o.unetNorm);
-  opt('unet-up', o.unetUp);
   opt('steps', o.steps);
   opt('warmup', o.warmup);
   opt('threads', o.threads ?? 2);
@@ -81,7 +75,7 @@ export async function measureTorchStep(o: TorchStepOptions): Promise<TorchStepRe
   return JSON.parse(line) as TorchStepResult;
 }
 
-/** The two benchmark networks of issue 4, shaped like the engine's builders (see scripts/bench/torch_step.py). */
+/** The two benchmark networks of issue 4: zoo resnet18 and smallUnet, rebuilt in scripts/bench/torch_step.py. */
 export const TORCH_BENCH_CASES: { name: string; options: TorchStepOptions }[] = [
   { name: 'resnet18_128px_b16', options: { model: 'resnet18', batch: 16, size: 128 } },
   { name: 'unet_256px_b8', options: { model: 'unet', batch: 8, size: 256 } },

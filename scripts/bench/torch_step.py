@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch half of the engine benchmark (issue 4): median time of one training step (forward + backward + Adam)
-and peak RSS, for the same networks the engine benchmark builds (src/main/engine/zoo/).
+and peak RSS, for the same networks the engine benchmark builds (src/main/engine/zoo/index.ts: resnet18,
+smallUnet), rebuilt module for module.
 
   /usr/bin/python3 scripts/bench/torch_step.py --model resnet18 [--steps 10 --warmup 3 --threads 2]
   /usr/bin/python3 scripts/bench/torch_step.py --model unet
@@ -44,7 +45,7 @@ class BasicBlock(nn.Module):
 
 
 class ResNet18(nn.Module):
-    """torchvision's resnet18 layout: 7x7/2 stem + BN + ReLU + 3x3/2 max-pool, stages of two basic blocks at
+    """zoo resnet18 = torchvision's resnet18 layout: 7x7/2 stem + BN + ReLU + 3x3/2 max-pool, stages of two basic blocks at
     64/128/256/512 channels, global average pool, linear classifier; loss = cross-entropy."""
 
     def __init__(self, classes: int, widths=(64, 128, 256, 512)):
@@ -74,43 +75,35 @@ def double_conv(cin: int, cout: int, norm: bool) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class UNet(nn.Module):
-    """Encoder of double 3x3 convs with 2x2 max-pool between levels; decoder of 2x2/2 ConvTranspose (or bilinear
-    Resize + 1x1 conv), skip concat, double conv; 1x1 head back to the input channels; loss = MSE to the input
-    (the reconstruction task EAR and CoRe's restorative branch train)."""
+class SmallUNet(nn.Module):
+    """src/main/engine/zoo smallUnet, layer for layer (widths 16-32-64-128, convs without bias before BN):
+    enc1 DoubleConv(3,16)@S; enc2 MaxPool+DoubleConv(16,32)@S/2; enc3 MaxPool+DoubleConv(32,64)@S/4;
+    bottleneck MaxPool+DoubleConv(64,128)@S/8; up3 ConvTranspose(128,64,k2,s2) ++ enc3 -> DoubleConv(128,64);
+    up2 bilinear x2 ++ enc2 -> DoubleConv(96,32); up1 bilinear x2 ++ enc1 -> DoubleConv(48,16); head 1x1 (16,3)
+    with bias; loss mean((out - target)^2)."""
 
-    def __init__(self, widths, norm: bool, up: str, cin: int = 3):
+    def __init__(self):
         super().__init__()
-        self.downs = nn.ModuleList()
-        c = cin
-        for w in widths:
-            self.downs.append(double_conv(c, w, norm))
-            c = w
-        self.ups = nn.ModuleList()
-        self.decs = nn.ModuleList()
-        self.up_mode = up
-        for w in reversed(widths[:-1]):
-            if up == 'convtranspose':
-                self.ups.append(nn.ConvTranspose2d(c, w, 2, stride=2))
-            else:
-                self.ups.append(nn.Conv2d(c, w, 1))
-            self.decs.append(double_conv(2 * w, w, norm))
-            c = w
-        self.head = nn.Conv2d(c, cin, 1)
+        self.enc1 = double_conv(3, 16, True)
+        self.enc2 = double_conv(16, 32, True)
+        self.enc3 = double_conv(32, 64, True)
+        self.bottleneck = double_conv(64, 128, True)
+        self.up3 = nn.ConvTranspose2d(128, 64, 2, stride=2)
+        self.dec3 = double_conv(128, 64, True)
+        self.dec2 = double_conv(96, 32, True)
+        self.dec1 = double_conv(48, 16, True)
+        self.head = nn.Conv2d(16, 3, 1)
 
-    def forward(self, x):
-        skips = []
-        y = x
-        for i, d in enumerate(self.downs):
-            y = d(y if i == 0 else F.max_pool2d(y, 2))
-            skips.append(y)
-        for up, dec, skip in zip(self.ups, self.decs, reversed(skips[:-1])):
-            if self.up_mode == 'convtranspose':
-                y = up(y)
-            else:
-                y = up(F.interpolate(y, scale_factor=2, mode='bilinear', align_corners=False))
-            y = dec(torch.cat([y, skip], dim=1))
-        return ((self.head(y) - x) ** 2).mean()
+    def forward(self, x, target):
+        up = lambda t: F.interpolate(t, scale_factor=2, mode='bilinear', align_corners=False)  # noqa: E731
+        e1 = self.enc1(x)
+        e2 = self.enc2(F.max_pool2d(e1, 2))
+        e3 = self.enc3(F.max_pool2d(e2, 2))
+        b = self.bottleneck(F.max_pool2d(e3, 2))
+        d3 = self.dec3(torch.cat([self.up3(b), e3], dim=1))
+        d2 = self.dec2(torch.cat([up(d3), e2], dim=1))
+        d1 = self.dec1(torch.cat([up(d2), e1], dim=1))
+        return ((self.head(d1) - target) ** 2).mean()
 
 
 # ----------------------------------------------------------------------------------------------- timing
@@ -120,9 +113,6 @@ def main() -> None:
     ap.add_argument('--batch', type=int)
     ap.add_argument('--size', type=int)
     ap.add_argument('--classes', type=int, default=10)
-    ap.add_argument('--unet-widths', default='16,32,64,128')
-    ap.add_argument('--unet-norm', choices=['bn', 'none'], default='bn')
-    ap.add_argument('--unet-up', choices=['convtranspose', 'bilinear'], default='convtranspose')
     ap.add_argument('--steps', type=int, default=10)
     ap.add_argument('--warmup', type=int, default=3)
     ap.add_argument('--threads', type=int, default=2)
@@ -140,10 +130,9 @@ def main() -> None:
         arch = {'classes': a.classes, 'widths': [64, 128, 256, 512], 'loss': 'cross_entropy'}
     else:
         batch, size = a.batch or 8, a.size or 256
-        widths = [int(w) for w in a.unet_widths.split(',')]
-        model = UNet(widths, a.unet_norm == 'bn', a.unet_up)
-        feeds = (torch.randn(batch, 3, size, size),)
-        arch = {'widths': widths, 'norm': a.unet_norm, 'up': a.unet_up, 'loss': 'mse_to_input'}
+        model = SmallUNet()
+        feeds = (torch.randn(batch, 3, size, size), torch.rand(batch, 3, size, size))
+        arch = {'widths': [16, 32, 64, 128], 'up': 'convtranspose(up3) + bilinear(up2, up1)', 'loss': 'mse_to_target'}
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     params = sum(p.numel() for p in model.parameters())

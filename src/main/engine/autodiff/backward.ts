@@ -210,6 +210,7 @@ export function buildBackwardDetailed(
       }) as VjpKit['attr'],
       emit: (o, inputs, attrs: Attrs = {}, name) => gb.op(o, inputs, attrs, name ?? `${nodeName}/grad/${o}`),
       emitN: (o, inputs, attrs, n) => gb.node(o, inputs, attrs, { outputs: n, name: `${nodeName}/grad/${o}` }),
+      emitDomain: (domain, o, inputs, attrs: Attrs = {}, name) => gb.node(o, inputs, attrs, { name: name ?? `${nodeName}/grad/${o}`, domain })[0],
       tmp: (name) => gb.fresh(`${nodeName}/grad/${name}`),
       scalar: (v, like) => scalarConst(v, like ? dtypeOf(like) : defaultDtype),
       floats: (values, dims, like) => {
@@ -262,11 +263,17 @@ export function buildBackwardDetailed(
   const initNames = new Set(initializers.map((t) => t.name ?? ''));
   const inputs = (graph.input ?? []).filter((i) => !initNames.has(i.name ?? '') || needed.has(i.name ?? ''));
 
+  const opsetImport = [...(model.opsetImport ?? [])];
+  const keptNodes = allNodes.filter((_, i) => keep[i]);
+  for (const d of new Set(keptNodes.map((n) => n.domain).filter((d): d is string => !!d && d !== 'ai.onnx'))) {
+    if (!opsetImport.some((o) => o.domain === d)) opsetImport.push({ domain: d, version: 1 });
+  }
   const out = onnx.ModelProto.create({
     ...model,
+    opsetImport,
     graph: onnx.GraphProto.create({
       name: graph.name,
-      node: allNodes.filter((_, i) => keep[i]),
+      node: keptNodes,
       initializer: initializers,
       input: inputs,
       output: outputs,

@@ -40,6 +40,8 @@ export interface VjpKit {
   attr(name: string, fallback: number[]): number[];
   emit(op: string, inputs: readonly string[], attrs?: Attrs, name?: string): string;
   emitN(op: string, inputs: readonly string[], attrs: Attrs, outputs: number): string[];
+  /** A node of a contrib domain ORT implements on every provider we use (com.microsoft FusedMatMul). */
+  emitDomain(domain: string, op: string, inputs: readonly string[], attrs?: Attrs, name?: string): string;
   tmp(name: string): string;
   /** A scalar constant in the dtype of `like` (default: the node's first input). */
   scalar(v: number, like?: string): string;

@@ -46,6 +46,16 @@ export interface TrainingModel {
   params: string[];
 }
 
+/** Renames a value produced by one of gb's nodes (and its uses) so it can be a graph output. */
+function renameOutput(gb: GraphBuilder, from: string, to: string): string {
+  const name = gb.reserve(to);
+  for (const n of gb.nodes) {
+    n.output = n.output!.map((o) => (o === from ? name : o));
+    n.input = n.input!.map((i) => (i === from ? name : i));
+  }
+  return name;
+}
+
 export const LR_INPUT = 'train.lr';
 export const STEP_INPUT = 'train.step';
 
@@ -110,12 +120,11 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
     const slotInputs: Record<string, string> = {};
     for (const s of slotNames) slotInputs[s] = gb.input(`opt.${s}.${p}`, dtype, dims);
     const upd = emitUpdate(opts.optimizer, { g: gb, lr, t, f }, p, grads[i], slotInputs);
-    const out = gb.reserve(`next.${p}`);
-    gb.node('Identity', [upd.w], {}, { outputs: [out] });
+    // Name the producing nodes' outputs directly (an Identity per state tensor would copy every weight again).
+    const out = renameOutput(gb, upd.w, `next.${p}`);
     state.push({ input: p, output: out, dtype, dims, initial: data, kind: 'param' });
     for (const s of slotNames) {
-      const o = gb.reserve(`next.opt.${s}.${p}`);
-      gb.node('Identity', [upd.state[s]], {}, { outputs: [o] });
+      const o = renameOutput(gb, upd.state[s], `next.opt.${s}.${p}`);
       state.push({ input: slotInputs[s], output: o, dtype, dims, initial: new Float32Array(data.length), kind: 'optimizer' });
     }
   });

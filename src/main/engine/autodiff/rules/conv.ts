@@ -5,8 +5,7 @@
  * Measured choices (ORT CPU, see ../README.md):
  * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p); for
  *   strided Convs it is ConvTranspose(dy, W) with output_padding chosen to land on X's shape.
- * - dW is a Conv "over the transposed batch": channels become the batch and the batch becomes channels, so
- *   dW[m, c] = sum_n X[n, c] * dy[n, m] is one ORT Conv with dy as the kernel (stride and dilation swap roles).
+ * - dW is im2col + GEMM (see convWeightGrad): 2-4x faster here than a Conv over the transposed batch.
  * ConvTranspose is the adjoint of Conv: its dX is Conv(dy, W), its dW is the same weight-gradient helper with
  * the roles of input and output swapped.
  */
@@ -49,48 +48,48 @@ export function convGeometry(k: VjpKit, inSpatial: number[], kernel: number[]): 
   return { kernel, strides, dilations, padsBegin, padsEnd, group: k.attr('group', 1) };
 }
 
+/** L (output positions) at or above which per-sample FusedMatMuls beat one flat Gemm over transposed copies. */
+const BATCHED_MIN_POSITIONS = 128;
+
 /**
- * Weight gradient of out[n, o, h] = sum_{c in group(o), i} inp[n, c, h*s + i*d - p] * W[o, c_local, i].
- * Returns [O, Cin/g, *K].
+ * Weight gradient of out[n, o, h] = sum_{c in group(o), i} inp[n, c, h*s + i*d - p] * W[o, c_local, i], as
+ * im2col + GEMM: cols = unfold(inp) is one depthwise Conv of inp with a constant one-hot kernel
+ * ([Cin*kk, 1, *K], same stride/pads/dilation), then dW = sum_n gout_n cols_n^T as a batched FusedMatMul with
+ * transB (no transposed copies of the big operands) and a ReduceSum over n. When there are few output positions
+ * (deep layers) one flat Gemm over [O, N*L] x [N*L, Cin*kk] is faster. Returns [O, Cin/g, *K].
  */
 function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
   const sd = inpShape.length - 2;
-  const perm01 = [1, 0, ...range(sd, 2)];
   const [N, Cin] = inpShape;
   const Cout = goutShape[1];
-  const padsEnd: number[] = [];
-  const outK: number[] = [];
-  for (let i = 0; i < sd; i++) {
-    const needed = (goutShape[2 + i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1;
-    padsEnd.push(Math.max(0, needed - inpShape[2 + i] - geo.padsBegin[i]));
-    const span = inpShape[2 + i] + geo.padsBegin[i] + padsEnd[i] - ((goutShape[2 + i] - 1) * geo.strides[i] + 1);
-    outK.push(Math.floor(span / geo.dilations[i]) + 1);
-  }
-  const attrs = { strides: geo.dilations, dilations: geo.strides, pads: [...geo.padsBegin, ...padsEnd] };
-  const crop = (r: string): string =>
-    outK.every((v, i) => v === geo.kernel[i])
-      ? r
-      : k.emit('Slice', [r, k.ints(new Array(sd).fill(0)), k.ints(geo.kernel), k.ints(range(sd, 2))]);
-  const gt = k.emit('Transpose', [gout], { perm: perm01 });
-  if (geo.group === 1) {
-    const xt = k.emit('Transpose', [inp], { perm: perm01 });
-    return k.emit('Transpose', [crop(k.emit('Conv', [xt, gt], attrs))], { perm: perm01 });
-  }
-  if (Cin === geo.group) {
-    // Depthwise: the channel-major batch [1, C*N] with group C pairs each channel with its own outputs.
-    const xt = k.emit('Reshape', [k.emit('Transpose', [inp], { perm: perm01 }), k.ints([1, Cin * N, ...inpShape.slice(2)])]);
-    const r = crop(k.emit('Conv', [xt, gt], { ...attrs, group: Cin }));
-    return k.emit('Reshape', [r, k.ints([Cout, 1, ...geo.kernel])]);
-  }
   const g = geo.group;
-  const xs = k.emitN('Split', [inp, k.ints(new Array(g).fill(Cin / g))], { axis: 1 }, g);
-  const gs = k.emitN('Split', [gout, k.ints(new Array(g).fill(Cout / g))], { axis: 1 }, g);
-  const parts = xs.map((xi, i) => {
-    const xt = k.emit('Transpose', [xi], { perm: perm01 });
-    const gti = k.emit('Transpose', [gs[i]], { perm: perm01 });
-    return k.emit('Transpose', [crop(k.emit('Conv', [xt, gti], attrs))], { perm: perm01 });
-  });
-  return k.emit('Concat', parts, { axis: 0 });
+  const kk = geo.kernel.reduce((a, b) => a * b, 1);
+  const L = goutShape.slice(2).reduce((a, b) => a * b, 1);
+  const trivial = kk === 1 && geo.strides.every((v) => v === 1) && [...geo.padsBegin, ...geo.padsEnd].every((v) => v === 0);
+  let cols = inp;
+  if (!trivial) {
+    const onehot = new Array<number>(Cin * kk * kk).fill(0);
+    for (let c = 0; c < Cin; c++) for (let j = 0; j < kk; j++) onehot[(c * kk + j) * kk + j] = 1;
+    cols = k.emit('Conv', [inp, k.floats(onehot, [Cin * kk, 1, ...geo.kernel])], {
+      strides: geo.strides,
+      dilations: geo.dilations,
+      pads: [...geo.padsBegin, ...geo.padsEnd],
+      group: Cin,
+    }, `${k.node.name}/grad/dW_im2col`);
+  }
+  const wShape = [Cout, Cin / g, ...geo.kernel];
+  if (g === 1 && (N === 1 || L < BATCHED_MIN_POSITIONS)) {
+    const flat = (v: string, c: number): string =>
+      N === 1
+        ? k.emit('Reshape', [v, k.ints([c, L])])
+        : k.emit('Reshape', [k.emit('Transpose', [k.emit('Reshape', [v, k.ints([N, c, L])])], { perm: [1, 0, 2] }), k.ints([c, N * L])]);
+    const dw = k.emit('Gemm', [flat(gout, Cout), flat(cols, Cin * kk)], { transB: 1 }, `${k.node.name}/grad/dW_gemm`);
+    return k.emit('Reshape', [dw, k.ints(wShape)]);
+  }
+  const gout4 = k.emit('Reshape', [gout, k.ints([N, g, Cout / g, L])]);
+  const cols4 = k.emit('Reshape', [cols, k.ints([N, g, (Cin / g) * kk, L])]);
+  const mm = k.emitDomain('com.microsoft', 'FusedMatMul', [gout4, cols4], { transB: 1 }, `${k.node.name}/grad/dW_matmul`);
+  return k.emit('Reshape', [k.reduce('ReduceSum', mm, [0], false), k.ints(wShape)]);
 }
 
 /** Input gradient of a Conv: flipped-weight Conv for stride 1, ConvTranspose otherwise. */
@@ -106,8 +105,17 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
       k.emit('Transpose', [k.emit('Reshape', [w, k.ints([g, M / g, Cg, ...geo.kernel])])], { perm: [0, 2, 1, ...range(sd, 3)] }),
       k.ints([g * Cg, M / g, ...geo.kernel]),
     ]);
-    const big = -(2 ** 53) + 1;
-    const flipped = k.emit('Slice', [wt, k.ints(new Array(sd).fill(-1)), k.ints(new Array(sd).fill(big)), k.ints(range(sd, 2)), k.ints(new Array(sd).fill(-1))]);
+    // Flip the kernel by multiplying the flattened spatial axis with the reversal matrix J (a tiny GEMM; ORT's
+    // negative-step Slice and Gather were both much slower on big weights).
+    const kk = geo.kernel.reduce((a, b) => a * b, 1);
+    const reversal = new Array<number>(kk * kk).fill(0);
+    for (let i = 0; i < kk; i++) reversal[i * kk + (kk - 1 - i)] = 1;
+    const flipped = kk === 1
+      ? wt
+      : k.emit('Reshape', [
+          k.emit('MatMul', [k.emit('Reshape', [wt, k.ints([g * Cg * (M / g), kk])]), k.floats(reversal, [kk, kk])]),
+          k.ints([g * Cg, M / g, ...geo.kernel]),
+        ]);
     return k.emit('Conv', [dy, flipped], { dilations: geo.dilations, group: g, pads: [...flipPads, ...flipPadsEnd], strides: new Array(sd).fill(1) });
   }
   const outputPadding = range(sd).map(

@@ -27,6 +27,7 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
     maxBank: 4_000,
     projectionDim: 64,
     sigma: 4,
+    photometric: false,
   };
 }
 

@@ -23,9 +23,18 @@ function shapeSlice(g: GraphBuilder, shape: string, start: number, end: number):
   return g.op('Slice', [shape, g.constInt64([start]), g.constInt64([end]), g.constInt64([0])]);
 }
 
-/** image uint8 -> float in [0,1]. */
-export function imageToUnit(g: GraphBuilder, image: string): string {
-  return g.op('Div', [g.op('Cast', [image], { to: 1 }), g.constFloat(255)], {}, 'to_unit');
+/**
+ * image uint8 -> float in [0,1]. With `photometric`, each image is first standardised (its own mean and std over
+ * all pixels) and mapped to mean 0.5, std 0.2: removes the exposure and gain differences between shots, which
+ * otherwise dominate patch distances on uniform surfaces such as magnetic tiles.
+ */
+export function imageToUnit(g: GraphBuilder, image: string, photometric = false): string {
+  const unit = g.op('Div', [g.op('Cast', [image], { to: 1 }), g.constFloat(255)], {}, 'to_unit');
+  if (!photometric) return unit;
+  const mean = g.op('ReduceMean', [unit], { axes: [1, 2, 3], keepdims: 1 });
+  const centred = g.op('Sub', [unit, mean]);
+  const std = g.op('Sqrt', [g.op('Add', [g.op('ReduceMean', [g.op('Mul', [centred, centred])], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-6)])]);
+  return g.op('Add', [g.op('Mul', [g.op('Div', [centred, std]), g.constFloat(0.2)]), g.constFloat(0.5)], {}, 'photometric_normalised');
 }
 
 /**

@@ -33,6 +33,8 @@ export interface PatchCoreParams {
   maxBank: number;
   projectionDim: number;
   sigma: number;
+  /** Standardise each image's brightness and contrast in the graph (see network.ts imageToUnit). */
+  photometric: boolean;
 }
 
 export interface TrainProgress {
@@ -88,7 +90,7 @@ async function* prefetched(root: string, images: ImageRecord[], spec: Preprocess
 export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number): GraphBuilder {
   const g = new GraphBuilder('patchcore');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const feats = patchFeatures(g, backbone, imageToUnit(g, image), { levels: params.levels }, scale);
+  const feats = patchFeatures(g, backbone, imageToUnit(g, image, params.photometric), { levels: params.levels }, scale);
   const patchScores = nearestDistance(g, feats, bank, channels);
   const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
@@ -112,7 +114,7 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   // dominates the distance (METHODS.md: with random weights magnitudes shrink ~100x with depth).
   const calib = new GraphBuilder('patchcore_calibration');
   const cimg = calib.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg), { levels: params.levels })], {}, { outputs: ['features'] });
+  calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg, params.photometric), { levels: params.levels })], {}, { outputs: ['features'] });
   calib.output('features', 'float32', ['N', C, 'h', 'w']);
   const normSum = [0, 0];
   let normCount = 0;
@@ -152,7 +154,7 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   const R = projectionMatrix(C, d, seed);
   const fg = new GraphBuilder('patchcore_features');
   const image = fg.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const feats = patchFeatures(fg, backbone, imageToUnit(fg, image), { levels: params.levels }, scale);
+  const feats = patchFeatures(fg, backbone, imageToUnit(fg, image, params.photometric), { levels: params.levels }, scale);
   fg.node('Identity', [feats], {}, { outputs: ['features'] });
   const rows = fg.op('Reshape', [fg.op('Transpose', [feats], { perm: [0, 2, 3, 1] }), fg.constInt64([-1, C])]);
   fg.node('MatMul', [rows, fg.initializer('projection', 'float32', [C, d], R)], {}, { outputs: ['projected'] });

@@ -147,10 +147,12 @@ export class AnnotateEditor implements ChangeSource {
   private openEdit: MaskEdit | null = null;
   private polygonDraft: PolygonDraft | null = null;
   private pointer: { screen: Point; point: Point; isDown: boolean } = { screen: { x: 0, y: 0 }, point: { x: 0, y: 0 }, isDown: false };
-  /** Middle-button drag pans from any tool without changing the tool. */
-  private middlePan: { start: Point; view: ViewState } | null = null;
-  /** While Space is held the pan tool is active; this is the tool to go back to on release. */
-  private spaceReturnTool: ToolId | null = null;
+  /**
+   * A drag that pans the view without involving the tool: middle button, or any button while Space is held.
+   * The tool keeps its state, so a polygon draft survives panning to reach its next vertex.
+   */
+  private viewDrag: { start: Point; view: ViewState } | null = null;
+  private spaceHeld = false;
 
   private version = 0;
   private batchDepth = 0;
@@ -260,7 +262,7 @@ export class AnnotateEditor implements ChangeSource {
     // The root does not exist yet while the constructor opens the first document.
     if (this.root) this.dispatch({ name: 'cancel' });
     if (this.openEdit) this.cancelEdit();
-    this.middlePan = null;
+    this.viewDrag = null;
   }
 
   setGray(gray: Uint8Array | null): void {
@@ -434,8 +436,8 @@ export class AnnotateEditor implements ChangeSource {
   pointerDown(x: number, y: number, input: PointerInput = {}): void {
     const info = this.pointerInfo('pointer_down', x, y, input);
     this.batch(() => {
-      if (info.button === 1) {
-        this.middlePan = { start: info.screen, view: this.view };
+      if (info.button === 1 || this.spaceHeld) {
+        this.viewDrag = { start: info.screen, view: this.view };
         return;
       }
       this.pointer = { screen: info.screen, point: info.point, isDown: true };
@@ -446,8 +448,8 @@ export class AnnotateEditor implements ChangeSource {
   pointerMove(x: number, y: number, input: PointerInput = {}): void {
     const info = this.pointerInfo('pointer_move', x, y, input);
     this.batch(() => {
-      if (this.middlePan) {
-        this.setView(panBy(this.middlePan.view, info.screen.x - this.middlePan.start.x, info.screen.y - this.middlePan.start.y));
+      if (this.viewDrag) {
+        this.setView(panBy(this.viewDrag.view, info.screen.x - this.viewDrag.start.x, info.screen.y - this.viewDrag.start.y));
         return;
       }
       this.pointer = { ...this.pointer, screen: info.screen, point: info.point };
@@ -459,8 +461,8 @@ export class AnnotateEditor implements ChangeSource {
   pointerUp(x: number, y: number, input: PointerInput = {}): void {
     const info = this.pointerInfo('pointer_up', x, y, input);
     this.batch(() => {
-      if (this.middlePan) {
-        this.middlePan = null;
+      if (this.viewDrag) {
+        this.viewDrag = null;
         return;
       }
       this.pointer = { screen: info.screen, point: info.point, isDown: false };
@@ -496,11 +498,9 @@ export class AnnotateEditor implements ChangeSource {
         return true;
       }
       if (key === ' ') {
-        // Space held = temporary pan (as in most paint programs); not while a stroke or drag is under way.
-        if (!this.spaceReturnTool && !this.pointer.isDown && this.getCurrentToolId() !== 'pan') {
-          this.spaceReturnTool = this.getCurrentToolId();
-          this.setCurrentTool('pan');
-        }
+        // Space held = drags pan (as in most paint programs); a stroke already under way is not affected.
+        this.spaceHeld = true;
+        this.markChanged();
         return true;
       }
       const wasDrafting = this.getPath().endsWith('.drafting');
@@ -514,13 +514,17 @@ export class AnnotateEditor implements ChangeSource {
     });
   }
 
-  /** Key release; only Space (end of temporary pan) means anything. */
+  /** Key release; only Space (end of pan-while-held) means anything. */
   keyUp(key: string): boolean {
-    if (key !== ' ' || !this.spaceReturnTool) return false;
-    const tool = this.spaceReturnTool;
-    this.spaceReturnTool = null;
-    this.setCurrentTool(tool);
+    if (key !== ' ' || !this.spaceHeld) return false;
+    this.spaceHeld = false;
+    this.markChanged();
     return true;
+  }
+
+  /** True while Space is held, so the UI can show a grab cursor. */
+  isSpaceHeld(): boolean {
+    return this.spaceHeld;
   }
 
   cancel(): void {
@@ -534,7 +538,8 @@ export class AnnotateEditor implements ChangeSource {
   /** The window lost focus or something else took over: the active tool ends its intent safely. */
   interrupt(): void {
     this.batch(() => {
-      this.middlePan = null;
+      this.viewDrag = null;
+      this.spaceHeld = false;
       this.pointer = { ...this.pointer, isDown: false };
       this.dispatch({ name: 'interrupt' });
     });

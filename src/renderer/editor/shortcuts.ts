@@ -23,7 +23,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['f'], label: 'Flood fill', run: (e) => e.setCurrentTool('fill') },
   { keys: ['h'], label: 'Heatmap to mask', run: (e) => e.setCurrentTool('heatmap') },
   { keys: ['v'], label: 'Pan', run: (e) => e.setCurrentTool('pan') },
-  { keys: ['Space (hold)'], label: 'Pan while held' },
+  { keys: ['Space (hold)'], label: 'Drag to pan while held' },
   { keys: ['['], label: 'Smaller brush', run: (e) => e.setBrushSize(Math.floor(e.getBrushSize() / BRUSH_STEP)) },
   { keys: [']'], label: 'Larger brush', run: (e) => e.setBrushSize(Math.ceil(e.getBrushSize() * BRUSH_STEP)) },
   { keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], label: 'Select defect class 1-9', run: undefined },

@@ -93,19 +93,31 @@ describe('tool state paths', () => {
     expect(countValue(editor.getMask(), 1)).toBe(0);
   });
 
-  it('holding Space pans with the pan tool and releasing it returns to the previous tool', () => {
-    const editor = makeEditor(20, 20);
-    editor.setCurrentTool('eraser');
+  it('holding Space makes drags pan without leaving the tool, so a polygon draft survives', () => {
+    const editor = makeEditor(8, 8);
+    editor.setView({ scale: 10, offsetX: 0, offsetY: 0 });
+    editor.setCurrentTool('polygon');
+    const click = (x: number, y: number) => {
+      editor.pointerDown(x, y);
+      editor.pointerUp(x, y);
+    };
+    click(20, 20);
+    click(60, 20);
     expect(editor.keyDown(' ')).toBe(true);
-    expectPathToBe(editor, 'root.pan.idle');
     editor.keyDown(' '); // key repeat while held
-    editor.pointerDown(5, 5);
-    editor.pointerMove(9, 5);
-    editor.pointerUp(9, 5);
-    expect(editor.getView().offsetX).toBe(4);
+    editor.pointerDown(50, 50);
+    editor.pointerMove(40, 30);
+    editor.pointerUp(40, 30);
+    expect(editor.getView()).toEqual({ scale: 10, offsetX: -10, offsetY: -20 });
+    expectPathToBe(editor, 'root.polygon.drafting');
     expect(editor.keyUp(' ')).toBe(true);
-    expectPathToBe(editor, 'root.eraser.idle');
     expect(editor.keyUp(' ')).toBe(false);
+    // image (6,6) and (2,6) are now at screen (50,40) and (10,40)
+    click(50, 40);
+    click(10, 40);
+    editor.keyDown('Enter');
+    expect(editorRows(editor)[2]).toBe('..1111..');
+    expect(countValue(editor.getMask(), 1)).toBe(16);
   });
 
   it('the heatmap tool without an anomaly map tells the user instead of throwing', () => {

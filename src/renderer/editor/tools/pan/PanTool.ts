@@ -2,7 +2,7 @@ import { StateNode, type StateNodeConstructor } from '../StateNode.js';
 import { Idle } from './childStates/Idle.js';
 import { Panning } from './childStates/Panning.js';
 
-/** Drag to move the view (also what Space+drag and the middle button do from any tool). */
+/** Drag to move the view. (Space+drag and middle-button drag pan from any tool without switching to this one.) */
 export class PanTool extends StateNode {
   static override id = 'pan';
   static override initial = 'idle';

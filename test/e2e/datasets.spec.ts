@@ -46,9 +46,7 @@ test('open a generated MVTec dataset, browse the grid, view an image with its ma
   const firstRendered = await datasets.renderedIndices();
   expect(firstRendered.length).toBeLessThan(total);
   expect(Math.min(...firstRendered)).toBe(0);
-  await expect
-    .poll(() => datasets.cells().first().locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
-    .toBeGreaterThan(0);
+  await expect.poll(() => datasets.visibleLoadedThumbnails()).toBeGreaterThan(0);
   await datasets.scrollGridTo(1);
   await expect(page.locator(`[data-testid="grid-cell"][data-index="${total - 1}"]`)).toBeVisible();
   expect(Math.min(...(await datasets.renderedIndices()))).toBeGreaterThan(0);
@@ -159,7 +157,7 @@ const MAGNETIC_TILE = fileURLToPath(new URL('../../../shared/data/magnetic-tile'
 /** Per-class image counts documented in ../shared/data/README.md. */
 const MAGNETIC_TILE_COUNTS: Record<string, number> = { good: 952, Blowhole: 115, Break: 85, Crack: 57, Fray: 32, Uneven: 103 };
 
-test('real data: magnetic-tile opens with 1344 images and the documented counts per class', async ({ page, studio, datasets }, testInfo) => {
+test('real data: magnetic-tile opens with 1344 images and the documented counts per class', async ({ page, studio, datasets, viewer }, testInfo) => {
   test.skip(!existsSync(MAGNETIC_TILE), `Skipped: ${MAGNETIC_TILE} is absent (real datasets live in ../shared/data; see its README).`);
   test.setTimeout(90_000);
   await page.goto(studio.url);
@@ -172,5 +170,20 @@ test('real data: magnetic-tile opens with 1344 images and the documented counts 
   expect(await datasets.shownTotal()).toBe(1344);
   await datasets.scrollGridTo(0.5);
   await expect(datasets.cells().first()).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('magnetic-tile.png') });
+  // Thumbnails of real JPEGs arrive in the cells on screen where the grid was scrolled to.
+  await expect.poll(() => datasets.visibleLoadedThumbnails(), { timeout: 30_000 }).toBeGreaterThan(5);
+  await page.screenshot({ path: testInfo.outputPath('magnetic-tile-grid.png') });
+
+  // A real defect mask shows as red over the grey tile, and disappears when toggled off.
+  await datasets.filter('label', 'Blowhole');
+  expect(await datasets.shownTotal()).toBe(MAGNETIC_TILE_COUNTS.Blowhole);
+  const first = (await datasets.cells().first().getAttribute('data-path'))!;
+  await datasets.cells().first().click();
+  await viewer.waitFor(first);
+  const on = await redPixels(await viewer.stageScreenshot(testInfo.outputPath('magnetic-tile-mask-on.png')));
+  expect(on.count).toBeGreaterThan(0);
+  await page.keyboard.press('m');
+  await expect(viewer.maskToggle()).not.toBeChecked();
+  await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+  expect((await redPixels(await viewer.stageScreenshot(testInfo.outputPath('magnetic-tile-mask-off.png')))).count).toBe(0);
 });

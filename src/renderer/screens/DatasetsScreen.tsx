@@ -29,7 +29,7 @@ export function DatasetsScreen({ client, datasets, viewer }: DatasetsScreenProps
       <aside className="side-panel">
         <section className="panel-section">
           <h3 className="section-title">Open folder</h3>
-          <OpenFolderForm busy={s.opening} onOpen={(root) => void datasets.open(root)} />
+          <OpenFolderForm busy={s.opening} progress={s.scanProgress} onOpen={(root) => void datasets.open(root)} />
           {s.error && (
             <div className="error-box" data-testid="error-banner" role="alert">
               <span>{s.error}</span>

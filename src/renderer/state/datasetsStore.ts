@@ -35,6 +35,8 @@ export interface DatasetsState {
   /** Image last shown in the viewer, kept after closing it so that the grid can highlight and scroll to it. */
   lastIndex: number | null;
   opening: boolean;
+  /** Progress of the scan behind `opening`, from the dataset.scanProgress event; null before the first event. */
+  scanProgress: { scanned: number; total: number | null } | null;
   /** Last failed action, as the sentence the main process sent. */
   error: string | null;
 }
@@ -70,6 +72,7 @@ export class DatasetsStore extends Store<DatasetsState> {
       viewerIndex: null,
       lastIndex: null,
       opening: false,
+      scanProgress: null,
       error: null,
     });
   }
@@ -143,15 +146,20 @@ export class DatasetsStore extends Store<DatasetsState> {
       this.patch({ error: 'Type the absolute path of a dataset folder first.' });
       return;
     }
-    this.patch({ opening: true, error: null });
+    this.patch({ opening: true, scanProgress: null, error: null });
+    // Large folders take seconds to scan; show how far it got. Events for other roots are ignored by count only,
+    // since the server reports the resolved root, which may differ from what was typed.
+    const stopProgress = this.client.on('dataset.scanProgress', (p) => this.patch({ scanProgress: { scanned: p.scanned, total: p.total } }));
     try {
       const summary = await this.client.invoke('datasets.open', { root: trimmed });
       await this.db.rememberDataset({ id: summary.id, root: summary.root, name: summary.name, layout: summary.layout, total: summary.total });
       const entries = this.get().entries.filter((e) => e.id !== summary.id);
-      this.patch({ entries: [...entries, entryOf(summary)], opening: false });
+      this.patch({ entries: [...entries, entryOf(summary)], opening: false, scanProgress: null });
       await this.select(summary.id);
     } catch (e) {
-      this.patch({ opening: false, error: message(e) });
+      this.patch({ opening: false, scanProgress: null, error: message(e) });
+    } finally {
+      stopProgress();
     }
   }
 

@@ -38,9 +38,14 @@ export interface StudioApp {
   close(): Promise<void>;
 }
 
-/** Until the engine's provider selection is wired, compute runs on ORT's CPU provider; say so plainly. */
+/**
+ * The engine's provider choice (CUDA on Linux, DirectML on Windows, else CPU, each probed with a real session).
+ * Imported lazily so that starting the app does not load ONNX Runtime until someone asks.
+ */
 export async function defaultExecutionProvider(): Promise<ExecutionProviderInfo> {
-  return { name: 'cpu', skipped: [{ name: 'cuda/dml', reason: 'engine not wired: provider selection is not connected yet' }] };
+  const { chooseProvider } = await import('../engine/runtime/providers.js');
+  const choice = await chooseProvider();
+  return { name: choice.provider, skipped: choice.skipped.map((s) => ({ name: s.provider, reason: s.reason })) };
 }
 
 export async function createStudioApp(opts: StudioAppOptions): Promise<StudioApp> {

@@ -26,7 +26,12 @@ describe('router.dispatch', () => {
     if (!r.ok) return;
     const info = calls['app.info'].output.parse(r.value);
     expect(info).toMatchObject({ version: '9.9.9', mode: 'browser', workspace: path.resolve(workspace), platform: process.platform });
-    expect(info.executionProvider.name).toBe('cpu');
+    // The engine's real probe: CPU here unless CUDA (Linux) or DirectML (Windows) actually opens a session.
+    expect(['cpu', 'cuda', 'dml']).toContain(info.executionProvider.name);
+    for (const s of info.executionProvider.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    if (info.executionProvider.name === 'cpu' && process.platform === 'linux') {
+      expect(info.executionProvider.skipped.map((s) => s.name)).toContain('cuda');
+    }
   });
 
   it('treats a missing input as {} for calls without fields', async () => {

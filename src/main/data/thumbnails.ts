@@ -50,14 +50,24 @@ export class ThumbnailCache {
   }
 
   /** Returns the cached thumbnail's path, generating it first when missing. */
-  async get(src: ThumbnailSource): Promise<string> {
+  get(src: ThumbnailSource): Promise<string> {
     const file = this.pathFor(src);
     const pending = this.inFlight.get(file);
     if (pending) return pending;
-    if (await exists(file)) return file;
-    const job = this.gate.run(() => this.generate(src, file)).finally(() => this.inFlight.delete(file));
+    // Registered before the first await, so concurrent callers and drain() see the job at once.
+    const job = (async () => ((await exists(file)) ? file : this.gate.run(() => this.generate(src, file))))().finally(() =>
+      this.inFlight.delete(file),
+    );
     this.inFlight.set(file, job);
     return job;
+  }
+
+  /**
+   * Resolves when no thumbnail is being generated or written, including requests whose HTTP client already
+   * went away; shells call it on shutdown before the workspace may be removed.
+   */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
   }
 
   private async generate(src: ThumbnailSource, file: string): Promise<string> {

@@ -61,3 +61,18 @@ describe('ThumbnailCache', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(250e6);
   });
 });
+
+describe('ThumbnailCache.drain', () => {
+  it('resolves only after every queued and running generation has written its file', async () => {
+    const cache = new ThumbnailCache({ cacheDir: path.join(tmp.dir, 'cache-drain'), size: 48, concurrency: 1 });
+    const sources = [];
+    for (let i = 0; i < 4; i++) {
+      writeFileSync(path.join(tmp.dir, `drain${i}.png`), await png(200, 200, i));
+      sources.push(src(`drain${i}.png`));
+    }
+    const pending = sources.map((s) => cache.get(s).catch(() => null)); // callers that stopped listening
+    await cache.drain();
+    for (const s of sources) expect(statSync(cache.pathFor(s)).size).toBeGreaterThan(0);
+    await Promise.all(pending);
+  });
+});

@@ -1,6 +1,6 @@
 import { clipRect, unionRect, type Rect } from '../geometry/rect.js';
 import type { MaskWriter } from '../mask/MaskWriter.js';
-import { packBytes, unpackBytes, type PackedBytes } from './packedBytes.js';
+import { forEachRun, packBytes, unpackBytes, type PackedBytes } from './packedBytes.js';
 
 /**
  * One open user intent (a stroke, a polygon, a fill, a proposal) while it is being applied to the mask.
@@ -228,6 +228,23 @@ export class MaskEdit implements MaskWriter {
 
 /** Writes a patch's before or after bytes into the mask. */
 export function applyPatch(data: Uint8Array, width: number, patch: Patch, side: 'before' | 'after'): void {
-  const bytes = unpackBytes(patch[side]);
-  for (let y = 0; y < patch.h; y++) data.set(bytes.subarray(y * patch.w, (y + 1) * patch.w), (patch.y + y) * width + patch.x);
+  const packed = patch[side];
+  if (packed.kind === 'raw') {
+    const bytes = unpackBytes(packed);
+    for (let y = 0; y < patch.h; y++) data.set(bytes.subarray(y * patch.w, (y + 1) * patch.w), (patch.y + y) * width + patch.x);
+    return;
+  }
+  // Runs straight into the mask, split at row ends: no temporary buffer, and a uniform run is one fill per row.
+  forEachRun(packed, (value, start, length) => {
+    let i = start;
+    const end = start + length;
+    while (i < end) {
+      const row = Math.floor(i / patch.w);
+      const col = i - row * patch.w;
+      const n = Math.min(end - i, patch.w - col);
+      const m = (patch.y + row) * width + patch.x + col;
+      data.fill(value, m, m + n);
+      i += n;
+    }
+  });
 }

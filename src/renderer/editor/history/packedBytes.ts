@@ -21,9 +21,16 @@ export function packBytes(bytes: Uint8Array): PackedBytes {
 export function unpackBytes(p: PackedBytes): Uint8Array {
   if (p.kind === 'raw') return p.data;
   const out = new Uint8Array(p.length);
+  forEachRun(p, (value, start, length) => out.fill(value, start, start + length));
+  return out;
+}
+
+/** Calls `fn(value, start, length)` for each run of an RLE patch, in order. */
+export function forEachRun(p: PackedBytes, fn: (value: number, start: number, length: number) => void): void {
+  if (p.kind !== 'rle') throw new Error('forEachRun needs an RLE patch.');
+  const d = p.data;
   let o = 0;
   let i = 0;
-  const d = p.data;
   while (i < d.length) {
     const value = d[i++];
     let run = 0;
@@ -34,11 +41,10 @@ export function unpackBytes(p: PackedBytes): Uint8Array {
       if (b < 0x80) break;
       shift += 7;
     }
-    out.fill(value, o, o + run);
+    fn(value, o, run);
     o += run;
   }
   if (o !== p.length) throw new Error(`Corrupt RLE patch: decoded ${o} bytes, expected ${p.length}.`);
-  return out;
 }
 
 /** RLE bytes, or null as soon as the encoding would be no smaller than `limit`. */

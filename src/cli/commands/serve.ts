@@ -19,7 +19,8 @@ Options:
                     data folder).
   --allow-root DIR  also let the asset endpoint serve images under DIR (repeatable). Dataset folders you open in
                     the UI are allowed automatically.
-  --no-build        do not (re)build the renderer when out/renderer is missing or stale.`;
+  --no-build        do not (re)build the renderer when out/renderer is missing or stale (also:
+                    DEFECT_STUDIO_NO_BUILD=1).`;
 
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -46,7 +47,8 @@ export const command: CliCommand = {
     const workspaceFlag = flag(args, 'workspace');
     const workspace = workspaceFlag ? path.resolve(workspaceFlag) : resolveWorkspaceRoot();
 
-    if (!hasFlag(args, 'no-build')) {
+    // DEFECT_STUDIO_NO_BUILD=1 does the same as --no-build for callers that cannot pass flags (npm start, tests).
+    if (!hasFlag(args, 'no-build') && process.env.DEFECT_STUDIO_NO_BUILD !== '1') {
       const reason = await rendererBuildReason(PACKAGE_ROOT, DEFAULT_RENDERER_DIR);
       if (reason) {
         io.err(`Building the renderer (${reason})…`);

@@ -224,6 +224,9 @@ export class DatasetsStore extends Store<DatasetsState> {
       return;
     }
     const request = ++this.imagesRequest;
+    // A rescan reloads the list under an open viewer: keep showing the same file if it is still there.
+    const before = this.get();
+    const keepPath = before.viewerIndex !== null ? (before.images[before.viewerIndex]?.path ?? null) : null;
     this.patch({ imagesLoading: true });
     try {
       let images: ImageRecord[] = [];
@@ -233,10 +236,15 @@ export class DatasetsStore extends Store<DatasetsState> {
         if (request !== this.imagesRequest) return;
         total = page.total;
         images = images.concat(page.items);
-        this.patch({ images, imagesTotal: total });
+        // Pages show as they arrive, except under an open viewer, whose index is only valid in the full list.
+        if (keepPath === null) this.patch({ images, imagesTotal: total });
         if (page.items.length === 0) break;
       }
-      this.patch({ imagesLoading: false });
+      if (keepPath === null) this.patch({ imagesLoading: false });
+      else {
+        const kept = images.findIndex((i) => i.path === keepPath);
+        this.patch({ images, imagesTotal: total, imagesLoading: false, viewerIndex: kept >= 0 ? kept : null });
+      }
       if (this.restoreImage) {
         const index = images.findIndex((i) => i.path === this.restoreImage);
         this.restoreImage = null;

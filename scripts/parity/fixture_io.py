@@ -25,6 +25,20 @@ def restore_state(model: onnx.ModelProto, state: dict) -> None:
             model.graph.initializer[i].CopyFrom(numpy_helper.from_array(want.astype(numpy_helper.to_array(t).dtype), t.name))
 
 
+def insert_identity(model: onnx.ModelProto, op_type: str) -> None:
+    """PyTorch drops no-op clones, so an Identity node is spliced in after the first `op_type` node by hand: the
+    function is unchanged (so are the reference gradients) and the graph now exercises Identity."""
+    node = next(n for n in model.graph.node if n.op_type == op_type)
+    src = node.output[0]
+    dst = src + '/identity'
+    for n in model.graph.node:
+        for i, name in enumerate(n.input):
+            if name == src:
+                n.input[i] = dst
+    idx = list(model.graph.node).index(node)
+    model.graph.node.insert(idx + 1, helper.make_node('Identity', [src], [dst], name=node.name + '/Identity'))
+
+
 def _model(nodes, outputs, opset_imports, w: np.ndarray) -> onnx.ModelProto:
     graph = helper.make_graph(
         nodes, 'bad_input_case',

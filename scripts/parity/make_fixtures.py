@@ -33,7 +33,7 @@ import torch.nn as nn
 sys.dont_write_bytecode = True  # keep __pycache__ out of the working tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from parity_models import CASES  # noqa: E402
-from fixture_io import percent_encode, restore_state, write_bad_inputs  # noqa: E402
+from fixture_io import insert_identity, percent_encode, restore_state, write_bad_inputs  # noqa: E402
 from convergence import write_convergence  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -74,6 +74,8 @@ def export_case(name: str, spec: dict) -> dict:
         )
     model = onnx.load_from_string(buf.getvalue())
     restore_state(model, module.state_dict())
+    if spec.get('insert_identity'):
+        insert_identity(model, spec['insert_identity'])
     onnx.checker.check_model(model)
     out0 = model.graph.output[0]
     dims = out0.type.tensor_type.shape.dim

@@ -680,3 +680,23 @@ EDGE_CASES = {
                         build=lambda: ExtUnary('min_max'), inputs=lambda: {'x': _rand(2, 4, 4, 5)}),
 }
 CASES.update(EDGE_CASES)
+
+
+class SqueezeIdentity(nn.Module):
+    """Squeeze with explicit axes (an input at opset 13) and without axes, Unsqueeze."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(5, 1)
+
+    def forward(self, x):  # [2, 3, 3, 7] -> conv -> [2, 4, 1, 5]
+        y = self.c(x).squeeze(2)                  # [2, 4, 5]
+        z = self.fc(y).squeeze()                  # [2, 4]: Squeeze without axes
+        return (z ** 2).mean() + (y.unsqueeze(-1) * torch.sigmoid(y).unsqueeze(-1)).mean()
+
+
+CASES['ops_squeeze_identity'] = dict(
+    opset=13, description='Squeeze with axes input (opset 13) and without axes, Unsqueeze, Identity (spliced in '
+                          'after the Conv, as PyTorch drops clones)',
+    insert_identity='Conv', build=SqueezeIdentity, inputs=lambda: {'x': _rand(2, 3, 3, 7)})

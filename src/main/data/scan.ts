@@ -1,12 +1,13 @@
 /**
  * scanDataset: folder -> layout -> one ImageRecord per readable image, plus a summary that lists what could
  * not be used and why. Steps: walk (walk.ts), detect and classify by path (layouts/), read every image and
- * mask header concurrently for size and integrity (imageHeader.ts), decode masks only where the layout's
- * labels live in mask content (KolektorSDD, KolektorSDD2), then count (summary.ts).
+ * mask header for size and integrity (imageHeader.ts), decode masks only where the layout's labels live in
+ * mask content (KolektorSDD, KolektorSDD2), then count (summary.ts).
  */
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrokenFile, DatasetSummary, ImageRecord } from '../../shared/dataset.js';
+import type { BrokenFile, DatasetLayout, DatasetSummary, ImageRecord } from '../../shared/dataset.js';
 import { StudioError } from '../../shared/errors.js';
 import { datasetId } from './datasetId.js';
 import { readImageInfo, readImageInfoSync, type FileImageInfo } from './imageHeader.js';
@@ -15,8 +16,6 @@ import { detectLayout, layoutByName } from './layouts/index.js';
 import { mapPool, mapSliced } from './pool.js';
 import { summarize } from './summary.js';
 import { walkImageFiles } from './walk.js';
-import { statSync } from 'node:fs';
-import type { DatasetLayout } from '../../shared/dataset.js';
 
 export interface ScanProgress {
   root: string;
@@ -63,7 +62,8 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   // Blocking reads in 8 ms slices: for thousands of small reads the per-call cost of libuv's thread pool
   // dominates (measured 1.5-3x slower than sync here, and noisier under load); see README.md.
   let lastReport = 0;
-  const sliced = await mapSliced(toRead, (rel) => (readSizes ? readImageInfoSync(path.join(absRoot, rel)) : statOnly(path.join(absRoot, rel))), {
+  const readOne = (rel: string) => (readSizes ? readImageInfoSync(path.join(absRoot, rel)) : statOnly(path.join(absRoot, rel)));
+  const sliced = await mapSliced(toRead, readOne, {
     signal,
     onSlice: (done) => {
       if (done - lastReport >= PROGRESS_EVERY || done === total) {

@@ -27,21 +27,31 @@ function noDisplayReason() {
   return 'no display was found ($DISPLAY and $WAYLAND_DISPLAY are unset)';
 }
 
-/** Runs a child with inherited output; resolves with its exit code (or null on timeout/signal). */
-function run(args, { timeoutMs, env } = {}) {
+/**
+ * Runs a child; resolves with its exit code (null on timeout) and, with `capture`, its stderr (so a failed
+ * download can be summed up in one line instead of a stack trace).
+ */
+function run(args, { timeoutMs, env, capture = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', shell: false, env: env ?? process.env });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: capture ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+      shell: false,
+      env: env ?? process.env,
+    });
+    let stderr = '';
+    if (capture) child.stderr.on('data', (d) => (stderr += d.toString()));
     let timer = null;
     if (timeoutMs) {
       timer = setTimeout(() => {
         child.kill();
-        resolve(null);
+        resolve({ code: null, stderr });
       }, timeoutMs);
     }
-    child.on('error', () => resolve(null));
+    child.on('error', (e) => resolve({ code: null, stderr: e.message }));
     child.on('exit', (code) => {
       if (timer) clearTimeout(timer);
-      resolve(code);
+      resolve({ code, stderr });
     });
   });
 }
@@ -51,11 +61,12 @@ async function tryDownloadElectron() {
   if (!existsSync(installer)) return 'the electron package is not installed (run `npm ci`)';
   const seconds = Number(process.env.ELECTRON_INSTALL_TIMEOUT_S ?? 120);
   console.error(`Electron's binary is not downloaded yet; trying to fetch it (up to ${seconds} s)…`);
-  const code = await run([installer], { timeoutMs: seconds * 1000 });
+  const { code, stderr } = await run([installer], { timeoutMs: seconds * 1000, capture: true });
   if (electronBinary()) return null;
+  const firstError = stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0);
   return code === null
     ? `the Electron binary is missing and its download did not finish within ${seconds} s`
-    : 'the Electron binary is missing and its download failed (no access to the Electron release host?)';
+    : `the Electron binary is missing and its download failed (${firstError ?? `installer exit code ${code}`})`;
 }
 
 /** Forwards Ctrl+C / termination to the child so the server or app shuts down cleanly, then exits with it. */
@@ -69,7 +80,7 @@ function supervise(child) {
 async function startElectron(exe) {
   console.error('Building the app (electron-vite build)…');
   const built = await run([path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build']);
-  if (built !== 0) {
+  if (built.code !== 0) {
     console.error('electron-vite build failed; see the errors above.');
     process.exit(1);
   }

@@ -88,6 +88,26 @@ describe('npm start without a display', () => {
   });
 });
 
+describe('npm start with a display but no Electron binary', () => {
+  it('tries the download, and when it fails starts browser mode naming the failure', async (ctx) => {
+    const { existsSync } = await import('node:fs');
+    if (existsSync(path.join(root, 'node_modules', 'electron', 'path.txt'))) return ctx.skip(); // binary present: Electron would start
+    // An unreachable mirror and an empty download cache make the failure fast and the same on every machine.
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'ds-electron-cache-'));
+    const { urlLine } = launch([path.join(root, 'scripts', 'start.mjs')], {
+      DISPLAY: ':99',
+      PORT: '0',
+      ELECTRON_MIRROR: 'http://127.0.0.1:1/',
+      electron_config_cache: cache,
+      ELECTRON_INSTALL_TIMEOUT_S: '30',
+    });
+    const { url, stdout } = await urlLine;
+    expect(stdout).toMatch(/Electron was not used because the Electron binary is missing and its download (failed|did not finish)/);
+    await checkTokenRequired(url);
+    await rm(cache, { recursive: true, force: true });
+  });
+});
+
 describe('serve --port N', () => {
   it('prints one line with http://127.0.0.1:N/ and the token, and serves there', async () => {
     const port = await freePort();

@@ -5,7 +5,7 @@ import { hasFlag, parseArgs } from '../args.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliCommand } from '../command.js';
 import { scanDataset } from '../../main/data/scan.js';
 
-const usage = `Usage: node bin/defect-studio.js datasets inspect DIR [--json] [--no-sizes] [--images]
+const usage = `Usage: node bin/defect-studio.js datasets inspect DIR [--json] [--verify] [--no-sizes] [--images]
 
 Detects the folder's layout (MVTec AD, KolektorSDD, KolektorSDD2, magnetic-tile, plain folders) and prints
 counts per split and label, masks found, broken files with reasons, and warnings.
@@ -13,6 +13,8 @@ counts per split and label, masks found, broken files with reasons, and warnings
 Options:
   --json       one JSON object (the DatasetSummary) on stdout
   --images     with --json: also include every image record ({ summary, images })
+  --verify     also decode every image, so damage inside the pixel data is listed too (slow:
+               about one thumbnail's cost per image)
   --no-sizes   skip header reads (faster; width/height 0, truncated files not detected)
 
 Exit codes: 0 ok, 2 missing or unreadable folder or bad usage.`;
@@ -49,7 +51,7 @@ export const command: CliCommand = {
   summary: 'Inspect a dataset folder: layout, counts per split and label, masks, broken files',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { booleans: ['json', 'no-sizes', 'images'] });
+    const args = parseArgs(argv, { booleans: ['json', 'no-sizes', 'images', 'verify'] });
     const [sub, dir, ...extra] = args.positional;
     if (sub !== 'inspect' || !dir || extra.length) {
       io.err(usage);
@@ -57,7 +59,7 @@ export const command: CliCommand = {
     }
     const root = path.resolve(dir);
     const started = performance.now();
-    const { summary, images } = await scanDataset(root, { readSizes: !hasFlag(args, 'no-sizes') });
+    const { summary, images } = await scanDataset(root, { readSizes: !hasFlag(args, 'no-sizes'), verify: hasFlag(args, 'verify') });
     if (hasFlag(args, 'json')) {
       io.out(JSON.stringify(hasFlag(args, 'images') ? { summary, images } : summary));
     } else {

@@ -11,7 +11,7 @@ import type { BrokenFile, DatasetLayout, DatasetSummary, ImageRecord } from '../
 import { StudioError } from '../../shared/errors.js';
 import { datasetId } from './datasetId.js';
 import { readImageInfo, readImageInfoSync, type FileImageInfo } from './imageHeader.js';
-import { maskHasDefect, MAX_DECODE_PIXELS } from './imageIO.js';
+import { maskHasDefect, MAX_DECODE_PIXELS, verifyDecodable } from './imageIO.js';
 import { detectLayout, layoutByName } from './layouts/index.js';
 import { mapPool, mapSliced } from './pool.js';
 import { summarize } from './summary.js';
@@ -31,6 +31,11 @@ export interface ScanOptions {
    * file). false: only stat the files; width and height are 0 and truncated files are not detected.
    */
   readSizes?: boolean;
+  /**
+   * Also decode every image (thumbnail-sized, so damage anywhere in the pixel data is found): slow, about a
+   * thumbnail's cost per image; damaged images move to `broken`.
+   */
+  verify?: boolean;
   /** Remembers "mask has a defect pixel" across scans (KolektorSDD labels); key = path, bytes, mtime. */
   maskLabelCache?: Map<string, boolean>;
   /** Force a layout instead of detecting it. */
@@ -149,6 +154,24 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
     },
     signal,
   );
+  if (opts.verify) {
+    const damaged = new Set<ImageRecord>();
+    await mapPool(
+      images,
+      os.availableParallelism(),
+      async (record) => {
+        if (record.width * record.height > MAX_DECODE_PIXELS) return; // listed with a warning above
+        try {
+          await verifyDecodable(path.join(absRoot, record.path));
+        } catch (e) {
+          damaged.add(record);
+          broken.push({ path: record.path, reason: `damaged pixel data: ${(e as Error).message.replace(/^.*?could not be decoded: /, '')}` });
+        }
+      },
+      signal,
+    );
+    if (damaged.size) images.splice(0, images.length, ...images.filter((r) => !damaged.has(r)));
+  }
   opts.onProgress?.({ root: absRoot, scanned: total, total });
   if (signal?.aborted) throw new StudioError('CANCELLED', `Scan of ${absRoot} was cancelled.`);
   const summary = summarize(

@@ -242,3 +242,24 @@ describe('mask label cache', () => {
     expect(cache.size).toBe(2);
   });
 });
+
+describe('verify', () => {
+  it('finds damage inside the pixel data that header checks cannot see', async () => {
+    const root = newRoot();
+    const p = await png(64, 64);
+    const damaged = Buffer.from(p);
+    const idat = damaged.indexOf('IDAT');
+    damaged.fill(0x55, idat + 8, idat + 40);
+    const j = await jpeg(64, 64);
+    const jDamaged = Buffer.from(j);
+    jDamaged.fill(0x00, j.length - 200, j.length - 2); // entropy data gone, EOI kept
+    writeTree(root, { 'ok.png': p, 'bad.png': damaged, 'bad.jpg': jDamaged });
+    const quick = await scanDataset(root);
+    expect(quick.summary.broken).toEqual([]); // header and tail are intact
+    const deep = await scanDataset(root, { verify: true });
+    expect(deep.images.map((i) => i.path)).toEqual(['ok.png']);
+    const reasons = Object.fromEntries(deep.summary.broken.map((b) => [b.path, b.reason]));
+    expect(reasons['bad.png']).toMatch(/^damaged pixel data/);
+    expect(reasons['bad.jpg']).toMatch(/^damaged pixel data/);
+  });
+});

@@ -38,6 +38,7 @@ export interface TorchStepResult {
   ms_per_step_median: number;
   ms_per_step_min: number;
   ms_per_step_max: number;
+  cpu_ms_per_step_median: number;
   peak_rss_mb: number;
   rss_after_import_mb: number;
 }
@@ -93,7 +94,7 @@ export async function run(emit: (record: Record<string, unknown>) => void): Prom
     const common = { torch: r.torch, threads: r.threads, batch: r.batch, size: r.size, arch: r.arch, params: r.params };
     emit({
       bench: `engine.pytorch.${c.name}.step`, value: r.ms_per_step_median, unit: 'ms',
-      min: r.ms_per_step_min, max: r.ms_per_step_max, steps: r.steps,
+      min: r.ms_per_step_min, max: r.ms_per_step_max, steps: r.steps, cpu_ms_per_step: r.cpu_ms_per_step_median,
       note: 'forward + backward + Adam, median; reference for the engine step (goal: engine <= 0.7x)', ...common,
     });
     emit({

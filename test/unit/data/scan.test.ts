@@ -130,7 +130,7 @@ describe('scanDataset on bad input', () => {
     await expect(scanDataset(f)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('is a file, not a folder') });
   });
 
-  it('unreadable folder: UNREADABLE naming the folder (run as an unprivileged user when the tests run as root)', async () => {
+  it('unreadable folder: UNREADABLE naming the folder (run as an unprivileged user when the tests run as root)', async (ctx) => {
     const root = newRoot();
     mkdirSync(root);
     chmodSync(root, 0o000);
@@ -141,6 +141,11 @@ describe('scanDataset on bad input', () => {
         const script = `import('${path.resolve('src/main/data/walk.ts')}').then(m => m.assertReadableFolder(${JSON.stringify(root)}))` +
           `.then(() => console.log('READABLE'), e => console.log(e.code + ': ' + e.message))`;
         const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: process.cwd() });
+        if (!/READABLE/.test(r.stdout)) {
+          // "nobody" cannot even load the project (e.g. a checkout under a private home folder).
+          console.warn(`SKIPPED unreadable-folder check: the unprivileged child could not run (${(r.stderr || String(r.error)).slice(0, 200)})`);
+          ctx.skip();
+        }
         expect(r.stdout.trim()).toMatch(new RegExp(`^UNREADABLE: The dataset folder ${root} cannot be read \\(EACCES\\); grant read permission`));
       } else {
         await expect(scanDataset(root)).rejects.toMatchObject({ code: 'UNREADABLE', message: expect.stringContaining(root) });

@@ -81,6 +81,19 @@ describe('PatchCore on generated blob defects (CLI end to end)', () => {
   });
 });
 
+describe('PatchCore with the random-init ResNet backbone', () => {
+  it('also finds the blobs (image AUROC >= 0.95)', async () => {
+    const dir = path.join(tmp, 'model-resnet');
+    const c = capture();
+    expect(await main(['train', '--method', 'patchcore', '--data', data, '--out', dir, '--image-size', '64', '--backbone', 'resnet'], c.io), c.err.join('\n')).toBe(0);
+    const e = capture();
+    expect(await main(['eval', '--model', dir, '--data', data, '--json', '--no-save'], e.io), e.err.join('\n')).toBe(0);
+    const r = JSON.parse(e.out[0]) as { image_auroc: number; backbone: string };
+    expect(r.backbone).toBe('resnet-random');
+    expect(r.image_auroc).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
 describe('bad input: clear error, exit 2', () => {
   it('an empty training set', async () => {
     const empty = path.join(tmp, 'empty');

@@ -178,7 +178,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         res.setHeader('Allow', 'POST');
         throw new StudioError('BAD_REQUEST', `API calls use POST with a JSON body, not ${req.method}.`);
       }
-      const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let name: string;
+      try {
+        name = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        throw new StudioError('BAD_REQUEST', `Malformed API call name in ${url.pathname}.`);
+      }
       const result = await app.router.dispatch(name, await readBody(req));
       sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
       return;

@@ -165,6 +165,12 @@ describe('API over HTTP', () => {
     expect(json(r.body).error.code).toBe('BAD_REQUEST');
   });
 
+  it('a malformed percent-encoding in the call name is BAD_REQUEST, not a 500', async () => {
+    const r = await api('app.%E0%A4%A', {});
+    expect(r.status).toBe(400);
+    expect(json(r.body).error.code).toBe('BAD_REQUEST');
+  });
+
   it('unknown call is 404 NOT_FOUND', async () => {
     const r = await api('nope.nothing', {});
     expect(r.status).toBe(404);

@@ -43,7 +43,7 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
     const maskUrl = record.maskPath ? client.assetUrl({ kind: 'mask', datasetId, path: record.maskPath }) : null;
     Promise.all([
       loadImage(imageUrl, record.path),
-      maskUrl && record.maskPath ? loadImage(maskUrl, record.maskPath).then(maskOverlay) : Promise.resolve(null),
+      maskUrl && record.maskPath ? loadImage(maskUrl, record.maskPath, { readPixels: true }).then(maskOverlay) : Promise.resolve(null),
     ])
       .then(([image, mask]) => {
         if (cancelled) return;

@@ -1,8 +1,14 @@
-/** Loads and decodes an image off the main thread's critical path; rejects with a sentence naming the URL's file. */
-export function loadImage(url: string, label: string): Promise<HTMLImageElement> {
+/**
+ * Loads and decodes an image; rejects with a sentence naming the file.
+ * `readPixels`: the caller will read the pixels back from a canvas (mask overlay). A cross-origin URL (Electron's
+ * studio-asset:// seen from studio-app://app) must then be fetched in CORS mode, or the canvas is tainted; the
+ * asset protocol answers with Access-Control-Allow-Origin for the app origin.
+ */
+export function loadImage(url: string, label: string, opts: { readPixels?: boolean } = {}): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.decoding = 'async';
+    if (opts.readPixels && new URL(url, window.location.href).origin !== window.location.origin) img.crossOrigin = 'anonymous';
     img.onload = () => {
       img
         .decode()

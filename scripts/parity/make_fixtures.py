@@ -53,6 +53,11 @@ def rel_err(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64)))) / scale if want.size else 0.0
 
 
+def first(out):
+    """A case's forward returns the loss, or a tuple whose first element is the loss."""
+    return out[0] if isinstance(out, tuple) else out
+
+
 def export_case(name: str, spec: dict) -> dict:
     torch.manual_seed(spec.get('seed', 0))
     module: nn.Module = spec['build']()
@@ -68,7 +73,8 @@ def export_case(name: str, spec: dict) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         torch.onnx.export(
-            exported, tuple(inputs[n] for n in names), buf, input_names=names, output_names=['loss'],
+            exported, tuple(inputs[n] for n in names), buf, input_names=names,
+            output_names=spec.get('output_names', ['loss']), **spec.get('export_kwargs', {}),
             training=torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.TRAINING,
             do_constant_folding=False, opset_version=opset,
         )
@@ -99,13 +105,13 @@ def export_case(name: str, spec: dict) -> dict:
     if not preserve:
         ref.train()
     ref_in = [inputs[n].double() if inputs[n].is_floating_point() else inputs[n] for n in names]
-    loss64 = ref(*ref_in)
+    loss64 = first(ref(*ref_in))
     loss64.backward()
     # float32 autograd, only to record PyTorch's own float32 error.
     f32 = hook(copy.deepcopy(module))
     if not preserve:
         f32.train()
-    loss32 = f32(*[inputs[n] for n in names])
+    loss32 = first(f32(*[inputs[n] for n in names]))
     loss32.backward()
     ref_params = dict(ref.named_parameters())
     f32_params = dict(f32.named_parameters())

@@ -700,3 +700,37 @@ CASES['ops_squeeze_identity'] = dict(
     opset=13, description='Squeeze with axes input (opset 13) and without axes, Unsqueeze, Identity (spliced in '
                           'after the Conv, as PyTorch drops clones)',
     insert_identity='Conv', build=SqueezeIdentity, inputs=lambda: {'x': _rand(2, 3, 3, 7)})
+
+
+class MultiOutput(nn.Module):
+    """The loss first, then the logits and a feature map as extra outputs that the grad CLI must ignore."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 6, 3, padding=1)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x, target):
+        f = F.relu(self.c(x))
+        logits = self.fc(f.mean(dim=(2, 3)))
+        return F.cross_entropy(logits, target), logits, f
+
+
+CASES['dynamic_batch_bn'] = dict(
+    opset=17, description='ResNet-ish with a dynamic batch axis (dim_param N on the inputs)',
+    export_kwargs={'dynamic_axes': {'x': {0: 'N'}, 'target': {0: 'N'}}},
+    build=lambda: ResNetish(5), inputs=lambda: {'x': _rand(3, 3, 12, 12), 'target': torch.tensor([4, 0, 2])})
+CASES['dynamic_shapes'] = dict(
+    opset=13, description='Reflect Pad / Split / Slice / Gather model with dynamic N, H, W: every shape comes from '
+                          'Shape chains evaluated at run time',
+    export_kwargs={'dynamic_axes': {'x': {0: 'N', 2: 'H', 3: 'W'}}},
+    build=PadSliceConcatSplit, inputs=lambda: {'x': _rand(3, 3, 7, 10)})
+CASES['initializers_as_inputs'] = dict(
+    opset=13, description='keep_initializers_as_inputs=True: every parameter is also listed as a graph input '
+                          '(with its initializer as default), so it must not be demanded as --input',
+    export_kwargs={'keep_initializers_as_inputs': True},
+    build=SimAMNet, inputs=lambda: {'x': _rand(2, 3, 6, 5), 'target': _rand(2, 3, 6, 5)})
+CASES['multi_output'] = dict(
+    opset=17, description='Outputs (loss, logits, features): only the first is the loss',
+    output_names=['loss', 'logits', 'features'],
+    build=MultiOutput, inputs=lambda: {'x': _rand(2, 3, 5, 5), 'target': torch.tensor([2, 0])})

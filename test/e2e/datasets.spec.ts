@@ -80,12 +80,28 @@ test('open a generated MVTec dataset, browse the grid, view an image with its ma
   await page.keyboard.press('m');
   await expect(viewer.maskToggle()).toBeChecked();
 
-  // Zoom with the wheel around the cursor, fit with F, 1:1 with 1.
+  // Zoom with the wheel around the cursor: the image pixel under it stays under it.
   const fitted = await viewer.zoomPercent();
   const box = (await viewer.stage().boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const at = { x: Math.round(box.x + box.width * 0.42), y: Math.round(box.y + box.height * 0.37) };
+  const before = await viewer.pixelAt(at.x, at.y);
+  expect(before).not.toBeNull();
   await page.mouse.wheel(0, -400);
   await expect.poll(() => viewer.zoomPercent()).toBeGreaterThan(fitted);
+  const after = (await viewer.pixelAt(at.x, at.y))!;
+  expect(Math.abs(after.x - before!.x)).toBeLessThanOrEqual(1);
+  expect(Math.abs(after.y - before!.y)).toBeLessThanOrEqual(1);
+
+  // Drag pans: the same screen point now shows the pixel that was dragged there.
+  const zoom = (await viewer.zoomPercent()) / 100;
+  await page.mouse.down();
+  await page.mouse.move(at.x + 80, at.y + 40, { steps: 4 });
+  await page.mouse.up();
+  const panned = (await viewer.pixelAt(at.x, at.y))!;
+  expect(Math.abs(panned.x - (after.x - 80 / zoom))).toBeLessThanOrEqual(1.5);
+  expect(Math.abs(panned.y - (after.y - 40 / zoom))).toBeLessThanOrEqual(1.5);
+
+  // Fit with F, 1:1 with 1.
   await page.keyboard.press('1');
   await expect.poll(() => viewer.zoomPercent()).toBe(100);
   await page.keyboard.press('f');

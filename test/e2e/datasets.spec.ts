@@ -52,6 +52,14 @@ test('open a generated MVTec dataset, browse the grid, view an image with its ma
   expect(Math.min(...(await datasets.renderedIndices()))).toBeGreaterThan(0);
   await page.screenshot({ path: testInfo.outputPath('02-grid-scrolled.png') });
 
+  // Filters: by mask presence and by split, from the counts the dataset was made with.
+  await datasets.filter('mask', 'yes');
+  expect(await datasets.shownTotal()).toBe(defects);
+  await datasets.filter('mask', '');
+  await datasets.filter('split', 'train');
+  expect(await datasets.shownTotal()).toBe(spec.trainGood);
+  await datasets.filter('split', '');
+
   // Filter to one defect type, then open its first image.
   const [defect, defectCount] = Object.entries(spec.defects)[0];
   await datasets.filter('label', defect);

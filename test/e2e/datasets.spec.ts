@@ -2,6 +2,7 @@
  * Datasets screen end to end, in browser mode: real server, real files made by sharp, real Chromium.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectedCounts, makeMvtecDataset } from './fixtures/mvtecDataset.js';
@@ -154,6 +155,33 @@ test('a dataset remembered in IndexedDB is re-opened by a new server that has ne
     await expect(datasets.item('remembered')).toHaveAttribute('data-status', 'ready');
     expect(await datasets.number('dataset-total')).toBe(spec.trainGood + spec.testGood + spec.defects.dent);
     await page.screenshot({ path: testInfo.outputPath('reopened.png') });
+  } finally {
+    await second.close();
+  }
+});
+
+test('a remembered dataset whose folder was deleted is listed as missing, with the reason, and can be removed', async ({ page, scratch, datasets }) => {
+  const root = path.join(scratch, 'gone');
+  await makeMvtecDataset(root, { size: 32, trainGood: 2, testGood: 1, defects: {}, regions: {}, brokenFiles: [] });
+  const first = await startStudio(path.join(scratch, 'ws-a'));
+  const port = first.port;
+  try {
+    await page.goto(first.url);
+    await datasets.open(root);
+    await expect(datasets.item('gone')).toHaveAttribute('data-status', 'ready');
+  } finally {
+    await first.close();
+  }
+  await rm(root, { recursive: true, force: true });
+  const second = await startStudio(path.join(scratch, 'ws-b'), port);
+  try {
+    await page.goto(second.url);
+    await expect(datasets.item('gone')).toHaveAttribute('data-status', 'missing');
+    await expect(datasets.item('gone').getByTestId('dataset-item-error')).toContainText(root);
+    await datasets.item('gone').getByTestId('dataset-remove').click();
+    await expect(page.getByTestId('dataset-item')).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByTestId('dataset-list-empty')).toBeVisible();
   } finally {
     await second.close();
   }

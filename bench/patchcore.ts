@@ -6,6 +6,7 @@
  * - patchcore.elpv.<backbone>: ELPV cells, good = defect probability 0, defective = > 0; same seeded split.
  * - patchcore.train_200: training time on 200 magnetic-tile images at 256 px (target <= 60 s), with peak RSS.
  * - patchcore.infer_ms: one 256 x 256 image, batch 1, median of 20 runs after 3 warm-up runs (target <= 30 ms).
+ * - patchcore.metrics_20M_pixels: MetricsCollector.compute (pixel AUROC/AP/F1 + PRO) on 300 generated 256 px maps.
  * Data sets are read from ../shared/data and skipped (with a record saying so) when absent.
  * BENCH_PATCHCORE_MAX_TEST=N evaluates an evenly spaced subset of N test images (quicker, noisier).
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { DatasetSummary, ImageRecord } from '../src/shared/dataset.js';
 import { scanDataset } from '../src/main/data/scan.js';
 import { evaluateModel } from '../src/main/models/evaluate.js';
+import { MetricsCollector } from '../src/main/metrics/index.js';
 import { AnomalyModel } from '../src/main/models/inference.js';
 import { writeModelFolder } from '../src/main/models/modelFolder.js';
 import { patchcore } from '../src/main/models/patchcore/index.js';
@@ -58,7 +60,32 @@ function elpvRecords(root: string): ImageRecord[] {
     .map(([p, prob]) => ({ path: p, split: 'unsplit' as const, label: Number(prob) === 0 ? 'good' : 'defective', maskPath: null, width: 300, height: 300, bytes: 0, mtimeMs: 0 }));
 }
 
+/** Metrics on ~20M pixels: 300 generated 256 x 256 maps, half with one 19 x 29 px defect. value = compute() time. */
+export function benchMetrics(emit: Emit): void {
+  const size = 256;
+  let s = 1;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const c = new MetricsCollector();
+  const t0 = performance.now();
+  for (let k = 0; k < 300; k++) {
+    const defective = k % 2 === 0;
+    const map = new Float32Array(size * size);
+    const mask = new Uint8Array(size * size);
+    for (let i = 0; i < map.length; i++) {
+      const inDefect = defective && i % size > 100 && i % size < 120 && i / size > 50 && i / size < 80;
+      mask[i] = inDefect ? 1 : 0;
+      map[i] = rnd() + (inDefect ? 0.5 : 0);
+    }
+    c.add(defective ? 1 : 0, defective, { map, mask, width: size, height: size });
+  }
+  const tAdd = performance.now();
+  const m = c.compute();
+  const tEnd = performance.now();
+  emit({ bench: 'patchcore.metrics_20M_pixels', value: Math.round(tEnd - tAdd), unit: 'ms', collect_ms: Math.round(tAdd - t0), pixels: 300 * size * size, pixel_auroc: r4(m.pixel?.auroc), pro: r4(m.pro), ...machine() });
+}
+
 export async function run(emit: Emit): Promise<void> {
+  benchMetrics(emit);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-patchcore-'));
   try {
     const mt = path.join(DATA, 'magnetic-tile');

@@ -52,7 +52,7 @@ export function splitByLabel(scores: ArrayLike<number>, labels: ArrayLike<number
  * All metrics from separated scores. Throws when one class is empty: AUROC is undefined then, and silently
  * returning 0.5 or NaN would hide a data problem (e.g. a test split without defects).
  */
-export function binaryMetricsFromSplit(posIn: ArrayLike<number>, negIn: ArrayLike<number>): BinaryMetrics {
+export function binaryMetricsFromSplit(posIn: ArrayLike<number>, negIn: ArrayLike<number>, opts: { negSorted?: boolean } = {}): BinaryMetrics {
   if (posIn.length === 0 || negIn.length === 0) {
     throw new StudioError(
       'INVALID_STATE',
@@ -60,7 +60,8 @@ export function binaryMetricsFromSplit(posIn: ArrayLike<number>, negIn: ArrayLik
     );
   }
   const pos = sortedCopy(posIn, 'defective');
-  const neg = sortedCopy(negIn, 'good');
+  // A caller holding millions of good pixels may pass them already sorted ascending (no copy, no second sort).
+  const neg = opts.negSorted ? (negIn as Float32Array | Float64Array) : sortedCopy(negIn, 'good');
   const nPos = pos.length;
   const nNeg = neg.length;
   let i = nPos - 1;

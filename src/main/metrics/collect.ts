@@ -69,8 +69,14 @@ export class MetricsCollector {
     const image = binaryMetricsFromSplit(this.imagePos, this.imageNeg);
     const out: AnomalyMetrics = { image, images: this.imagePos.length + this.imageNeg.length, imagesWithMask: this.withMask };
     if (this.pixPos.length > 0 && this.pixNeg.length > 0) {
-      out.pixel = binaryMetricsFromSplit(this.pixPos.view(), this.pixNeg.view());
-      out.pro = proAuc({ posScores: this.pixPos.view(), posWeights: this.pixPosWeight.view(), regions: this.regions, negScores: this.pixNeg.view() }, maxFpr);
+      // Sort the good pixels once, in place (their order carries no information), for both computations.
+      const neg = this.pixNeg.view();
+      for (let i = 0; i < neg.length; i++) {
+        if (Number.isNaN(neg[i])) throw new StudioError('BAD_REQUEST', 'An anomaly map contains NaN; metrics need finite scores.');
+      }
+      neg.sort();
+      out.pixel = binaryMetricsFromSplit(this.pixPos.view(), neg, { negSorted: true });
+      out.pro = proAuc({ posScores: this.pixPos.view(), posWeights: this.pixPosWeight.view(), regions: this.regions, negScores: neg, negSorted: true }, maxFpr);
     }
     return out;
   }

@@ -14,8 +14,9 @@ export interface ProInput {
   posScores: Float32Array;
   posWeights: Float32Array;
   regions: number;
-  /** Good-pixel scores, in any order. */
+  /** Good-pixel scores, in any order (ascending when negSorted). */
   negScores: Float32Array;
+  negSorted?: boolean;
 }
 
 export function proAuc(input: ProInput, maxFpr = 0.3): number {
@@ -27,7 +28,7 @@ export function proAuc(input: ProInput, maxFpr = 0.3): number {
   const order = new Uint32Array(posScores.length);
   for (let k = 0; k < order.length; k++) order[k] = k;
   order.sort((a, b) => posScores[b] - posScores[a]);
-  const neg = negScores.slice().sort();
+  const neg = input.negSorted ? negScores : negScores.slice().sort();
   const nNeg = neg.length;
   let i = 0; // into order (descending)
   let j = nNeg - 1; // into neg (ascending, walked from the top)

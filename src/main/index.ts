@@ -18,16 +18,15 @@ const preload = path.join(here, '..', 'preload', 'index.cjs');
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 
 registerSchemes();
-if (!app.requestSingleInstanceLock()) app.quit();
+// A second launch only focuses the first window (see 'second-instance'); it must not open its own app.
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
 
 let studio: StudioApp | null = null;
 
 async function start(): Promise<void> {
   const workspace = resolveWorkspaceRoot();
   studio = await createStudioApp({ mode: 'electron', workspace, version: app.getVersion() });
-  const ep = await studio.executionProvider();
-  const skipped = ep.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  console.log(`[defect-studio] execution provider: ${ep.name}${skipped ? ` (skipped ${skipped})` : ''}`);
   console.log(`[defect-studio] workspace: ${workspace}`);
 
   const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
@@ -36,8 +35,16 @@ async function start(): Promise<void> {
   handleAssetScheme(studio);
   registerIpc(studio, allowedOrigins);
 
+  // Probing providers opens ORT sessions; do it after the window is up so it never delays the first paint.
+  const logProvider = async () => {
+    const ep = await studio!.executionProvider();
+    const skipped = ep.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    console.log(`[defect-studio] execution provider: ${ep.name}${skipped ? ` (skipped ${skipped})` : ''}`);
+  };
+
   const open = () => createMainWindow({ preload, url: devUrl ?? `${APP_ORIGIN}/index.html`, allowedOrigins });
   open();
+  logProvider().catch((e: unknown) => console.error('[defect-studio] execution-provider probe failed:', e));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open();
   });
@@ -50,10 +57,12 @@ async function start(): Promise<void> {
   });
 }
 
-app.whenReady().then(start, (e: unknown) => {
-  console.error('[defect-studio] failed to start:', e);
-  app.exit(1);
-});
+if (primary) {
+  app.whenReady().then(start).catch((e: unknown) => {
+    console.error('[defect-studio] failed to start:', e);
+    app.exit(1);
+  });
+}
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });

@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../shared/errors.js';
 import { buildBackwardDetailed } from './autodiff/backward.js';
+import { readAttr } from './autodiff/kit.js';
 import { normalizeForTraining } from './autodiff/normalize.js';
 import { probeShapes } from './autodiff/shapes.js';
 import type { NpyArray } from './npy.js';
@@ -87,10 +88,16 @@ export async function openGradientSession(source: ModelProto, inputs: Record<str
   const params = (graph.initializer ?? [])
     .filter((t) => FLOAT_TYPES.has(t.dataType ?? 0) && tensorDims(t).every((d) => d > 0))
     .map((t) => t.name ?? '');
-  const res = buildBackwardDetailed(model, lossName, params, { shapes });
+  // ORT fuses Conv + BatchNormalization even with training_mode=1 when the BN's running-stat outputs are
+  // unused, silently switching to inference statistics; keeping those outputs alive prevents it.
+  const running = (graph.node ?? [])
+    .filter((n) => n.opType === 'BatchNormalization' && readAttr(n, 'training_mode') === 1)
+    .flatMap((n) => (n.output ?? []).slice(1, 3).filter((o) => !!o));
+  const res = buildBackwardDetailed(model, lossName, params, { shapes, keepOutputs: running });
   const flowing = new Map([...res.gradOutputs].filter(([w]) => res.flowing.has(w)));
   // Drop the zero outputs of parameters without a gradient so ORT does not compute them.
-  const outputs = res.model.graph!.output!.filter((o) => o.name === lossName || [...flowing.values()].includes(o.name ?? ''));
+  const keep = new Set([lossName, ...flowing.values(), ...running]);
+  const outputs = res.model.graph!.output!.filter((o) => keep.has(o.name ?? ''));
   const trimmed = onnx.ModelProto.create({ ...res.model, graph: onnx.GraphProto.create({ ...res.model.graph!, output: outputs }) });
   let session: ort.InferenceSession;
   try {

@@ -34,7 +34,8 @@ export function normalizeForTraining(model: ModelProto): ModelProto {
     if (extra.length > 0) {
       throw new StudioError('UNSUPPORTED', `BatchNormalization node "${n.name}" uses the opset-13 saved_mean/saved_var outputs (${extra.join(', ')}), which opset 14+ removed.`);
     }
-    const attrs = (n.attribute ?? []).filter((a) => a.name !== 'training_mode' && a.name !== 'spatial');
+    // Opset 9-13 "spatial" no longer exists; opset 14-16 nodes already say training_mode themselves.
+    const attrs = (n.attribute ?? []).filter((a) => a.name !== 'spatial');
     if (readAttr(n, 'training_mode') === undefined) attrs.push(attribute('training_mode', 1));
     return { ...n, output: (n.output ?? []).slice(0, 3), attribute: attrs };
   });

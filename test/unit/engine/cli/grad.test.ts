@@ -73,6 +73,24 @@ describe('grad CLI', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('runs BatchNormalization in training mode (ORT must not fuse it into the Conv with running statistics)', async () => {
+    // loss = sum(BN(conv(x))^2) with batch statistics, scale 1, bias 0: exactly N*C*H*W (minus eps) whatever x is.
+    const g = new GraphBuilder('bn', 15);
+    const x = g.input('x', 'float32', [2, 2, 1, 3]);
+    const w = g.initializer('conv.w', 'float32', [2, 2, 1, 1], Float32Array.from([1, 0.5, -1, 2]));
+    const [y] = g.node('BatchNormalization', [g.op('Conv', [x, w]), g.initializer('bn.scale', 'float32', [2], Float32Array.from([1, 1])), g.initializer('bn.bias', 'float32', [2], Float32Array.from([0, 0])), g.initializer('bn.mean', 'float32', [2], Float32Array.from([0, 0])), g.initializer('bn.var', 'float32', [2], Float32Array.from([1, 1]))], { training_mode: 1, epsilon: 1e-5 }, { outputs: 3 });
+    g.output(g.op('ReduceSum', [g.op('Mul', [y, y])], { keepdims: 0 }), 'float32', []);
+    await writeFile(path.join(dir, 'bn.onnx'), serializeModel(g.build()));
+    await writeFile(path.join(dir, 'xbn.npy'), serializeNpy({ dtype: 'float32', shape: [2, 2, 1, 3], data: Float32Array.from([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]) }));
+    const out = path.join(dir, 'bn-out');
+    const r = await cli([path.join(dir, 'bn.onnx'), '--input', `x=${path.join(dir, 'xbn.npy')}`, '--out', out]);
+    expect(r.code).toBe(0);
+    const loss = parseNpy(await readFile(path.join(out, 'loss.npy'))).data[0] as number;
+    expect(loss).toBeCloseTo(12, 3);
+    // Running statistics carry no gradient; the conv weight's gradient is ~0 because BN removes any scaling of it.
+    expect((await readdir(out)).sort()).toEqual(['bn.bias.npy', 'bn.scale.npy', 'conv.w.npy', 'loss.npy']);
+  });
+
   it('rejects a non-scalar loss and an unsupported op with exit code 2', async () => {
     const g = new GraphBuilder('bad', 17);
     const w = g.initializer('w', 'float32', [3], Float32Array.from([1, 2, 3]));

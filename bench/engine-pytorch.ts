@@ -59,7 +59,23 @@ export async function torchUnavailableReason(): Promise<string | null> {
   return `PyTorch is not importable by ${TORCH_PYTHON} (${last}); install Debian's python3-torch to compare.`;
 }
 
-export async function measureTorchStep(o: TorchStepOptions): Promise<TorchStepResult> {
+// One `npm run bench` imports every bench file into one process; bench/engine.ts asks for the same networks with
+// the same options for its ratio records, so a measurement is reused within the process instead of repeating
+// minutes of PyTorch steps.
+const measured = new Map<string, Promise<TorchStepResult>>();
+
+export function measureTorchStep(o: TorchStepOptions): Promise<TorchStepResult> {
+  const key = JSON.stringify([o.model, o.batch, o.size, o.classes, o.steps, o.warmup, o.threads ?? 2]);
+  let p = measured.get(key);
+  if (!p) {
+    p = measureOnce(o);
+    measured.set(key, p);
+    p.catch(() => measured.delete(key));
+  }
+  return p;
+}
+
+async function measureOnce(o: TorchStepOptions): Promise<TorchStepResult> {
   const args = ['-B', SCRIPT, '--model', o.model];
   const opt = (name: string, v: number | undefined) => {
     if (v !== undefined) args.push(`--${name}`, String(v));
@@ -88,9 +104,9 @@ export async function run(emit: (record: Record<string, unknown>) => void): Prom
     for (const c of TORCH_BENCH_CASES) emit({ bench: `engine.pytorch.${c.name}.step`, skipped: true, reason });
     return;
   }
-  const steps = Number(process.env.BENCH_TORCH_STEPS ?? 10);
+  const steps = Number(process.env.BENCH_TORCH_STEPS ?? 5); // same default as bench/engine.ts, so it is measured once
   for (const c of TORCH_BENCH_CASES) {
-    const r = await measureTorchStep({ ...c.options, steps });
+    const r = await measureTorchStep({ ...c.options, threads: 2, steps });
     const common = { torch: r.torch, threads: r.threads, batch: r.batch, size: r.size, arch: r.arch, params: r.params };
     emit({
       bench: `engine.pytorch.${c.name}.step`, value: r.ms_per_step_median, unit: 'ms',

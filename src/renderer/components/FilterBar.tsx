@@ -62,10 +62,22 @@ export function FilterBar({ summary, filter, shown, total, loading, onChange }: 
         </button>
       )}
       <span className="toolbar-spacer" />
-      <span className="mono dim" data-testid="grid-count" data-shown={shown} data-total={total}>
+      <span
+        className="mono dim"
+        data-testid="grid-count"
+        data-shown={shown}
+        data-total={total}
+        data-loading={loading ? 'true' : 'false'}
+        data-filter={filterKey(filter)}
+      >
         {loading && shown < total ? `loading ${shown.toLocaleString('en-US')} / ` : ''}
         {total.toLocaleString('en-US')} of {summary.total.toLocaleString('en-US')} images
       </span>
     </div>
   );
+}
+
+/** Stable text form of a filter, e.g. "split=train label= mask=": lets tests wait for the list of one filter. */
+export function filterKey(f: ImageFilter): string {
+  return `split=${f.split ?? ''} label=${f.label ?? ''} mask=${f.hasMask === undefined ? '' : f.hasMask ? 'yes' : 'no'}`;
 }

@@ -60,6 +60,54 @@ class SmallBNCNN(SmallCNN):
         return F.cross_entropy(self.fc(y), target)
 
 
+class TinyBN(nn.Module):
+    """BatchNorm over only N*H*W = 16 values per channel, where the unbiased running variance PyTorch keeps is
+    16/15 of the biased one: 0.7% apart after a single update from running_var = 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x, target):
+        y = F.relu(self.bn(self.conv(x)))
+        return F.cross_entropy(self.fc(y.mean(dim=(2, 3))), target)
+
+
+def write_running_stats(out_dir: str) -> dict:
+    """TinyBN exported with its fresh statistics, and the statistics after one training-mode forward."""
+    torch.manual_seed(9)
+    model = TinyBN().train()
+    x = torch.randn(4, 3, 2, 2)
+    target = torch.tensor([0, 1, 1, 0])
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(copy.deepcopy(model), (x, target), buf, input_names=['x', 'target'], output_names=['loss'],
+                          training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=17)
+    onnx_model = onnx.load_from_string(buf.getvalue())
+    restore_state(onnx_model, model.state_dict())
+    onnx.checker.check_model(onnx_model)
+    with open(os.path.join(out_dir, 'tiny_bn.onnx'), 'wb') as f:
+        f.write(onnx_model.SerializeToString())
+    np.save(os.path.join(out_dir, 'inputs', 'tiny_x.npy'), x.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, 'inputs', 'tiny_target.npy'), target.numpy().astype(np.int64))
+    with torch.no_grad():
+        model(x, target)
+    files = {}
+    for name in ('bn.running_mean', 'bn.running_var'):
+        f = f'expected/tiny_bn_after_one_step_{name}.npy'
+        np.save(os.path.join(out_dir, f), dict(model.named_buffers())[name].numpy().astype(np.float32))
+        files[name] = f
+    return {
+        'model': 'tiny_bn.onnx',
+        'inputs': [{'name': 'x', 'file': 'inputs/tiny_x.npy'}, {'name': 'target', 'file': 'inputs/tiny_target.npy'}],
+        'after_one_step': files,
+        'note': 'running_var = 0.9 * 1 + 0.1 * unbiased batch variance (N*H*W = 16)',
+    }
+
+
 def make_data(n: int = 16, classes: int = 4, size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
     """Images whose class is a coloured blob in one quadrant plus noise: learnable in a few dozen steps."""
     g = torch.Generator().manual_seed(11)
@@ -173,6 +221,7 @@ def write_convergence(out_dir: str) -> dict:
               f"{runs[name]['float64_max_rel_dev']:.1e}  clipped {clipped}/{STEPS}")
     return {
         'dir': os.path.basename(out_dir),
+        'running_stats': write_running_stats(out_dir),
         'inputs': [{'name': 'x', 'file': 'inputs/x.npy'}, {'name': 'target', 'file': 'inputs/target.npy'}],
         'steps': STEPS,
         'curve_definition': 'curve[t] = loss at step t before its update (t < steps); curve[steps] = loss after all',

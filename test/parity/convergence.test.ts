@@ -44,6 +44,7 @@ interface ConvergenceRun {
 
 interface ConvergenceManifest {
   dir: string;
+  running_stats: { model: string; inputs: { name: string; file: string }[]; after_one_step: Record<string, string> };
   inputs: { name: string; file: string }[];
   steps: number;
   runs: Record<string, ConvergenceRun>;
@@ -60,9 +61,9 @@ function engineOptimizer(o: TorchOptimizer): OptimizerConfig {
   return { kind: o.kind, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weight_decay };
 }
 
-function loadFeeds(): Record<string, ort.Tensor> {
+function loadFeeds(inputs = conv.inputs): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const i of conv.inputs) {
+  for (const i of inputs) {
     const t = readNpy(new Uint8Array(readFileSync(path.join(dir, i.file))), i.file);
     feeds[i.name] = t.descr === '<i8'
       ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape)
@@ -121,4 +122,35 @@ describe('training with the engine follows PyTorch loss curves', () => {
       expect(want[conv.steps]).toBeLessThan(0.8 * want[0]); // the reference really trains, so the band means something
     });
   }
+});
+
+describe('BatchNorm running statistics follow PyTorch', () => {
+  // One lr=0 step changes no weight, so the statistics are exactly one momentum-0.1 update of the fresh values;
+  // with N*H*W = 16 per channel, PyTorch's unbiased running variance is 16/15 of a biased one (0.7% apart).
+  it('after one training step on a 4x3x2x2 batch (relative 1e-5)', { timeout: 120_000 }, async () => {
+    const rs = conv.running_stats;
+    const model = parseModel(new Uint8Array(readFileSync(path.join(dir, rs.model))), rs.model);
+    const feeds = loadFeeds(rs.inputs);
+    const shapes = await probeShapes(model, feeds);
+    const training = buildTrainingModel(model, { loss: model.graph!.output![0].name!, optimizer: { kind: 'adam' }, shapes });
+    const trainer = await Trainer.create(training, { threads: 1, provider: { provider: 'cpu', skipped: [] } });
+    const off: string[] = [];
+    try {
+      await trainer.trainStep(feeds, 0);
+      const state = trainer.stateTensors();
+      for (const [stat, file] of Object.entries(rs.after_one_step)) {
+        const want = readNpy(new Uint8Array(readFileSync(path.join(dir, file))), file).data;
+        const got = state.get(stat);
+        if (!got) {
+          off.push(`${stat}: not part of the trainer's state`);
+          continue;
+        }
+        const err = relativeError(Float64Array.from(got.data as Float32Array), want);
+        if (!(err <= 1e-5)) off.push(`${stat}: relative error ${err.toExponential(2)} (engine ${Array.from(got.data as Float32Array).map((v) => v.toFixed(5))}, torch ${Array.from(want).map((v) => v.toFixed(5))})`);
+      }
+    } finally {
+      await trainer.release();
+    }
+    expect(off).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
 import { assertVjp, checkVjp } from '../../../../src/main/engine/autodiff/checkVjp.js';
+import { convTuning } from '../../../../src/main/engine/autodiff/rules/conv.js';
 
 // ORT's CPU Conv/ConvTranspose have float32 kernels only, so these run in float32 (see checkVjp's header).
 describe('convolution rules (finite differences)', () => {
@@ -26,4 +27,15 @@ describe('convolution rules (finite differences)', () => {
     ['groups 2', [1, 4, 3, 3], [4, 1, 3, 3], { group: 2, strides: [2, 2] }],
   ] as const)('ConvTranspose %s', (_name, x, w, attrs) =>
     assertVjp('ConvTranspose', [[...x], [...w], [w[1] * ((attrs as { group?: number }).group ?? 1)]], { ...attrs } as never));
+
+  it('chunks the batch when the im2col buffer would be too large (same gradients)', async () => {
+    const saved = convTuning.maxColsBytes;
+    convTuning.maxColsBytes = 2 * 18 * 36 * 4; // two samples' columns per chunk -> chunks of 2, 2, 1
+    try {
+      await checkVjp('Conv', [[5, 2, 6, 6], [3, 2, 3, 3]], { pads: [1, 1, 1, 1] });
+      await checkVjp('Conv', [[5, 2, 7, 7], [4, 1, 3, 3]], { group: 2, strides: [2, 2] });
+    } finally {
+      convTuning.maxColsBytes = saved;
+    }
+  });
 });

@@ -58,8 +58,28 @@ const BATCHED_MIN_POSITIONS = 128;
  * transB (no transposed copies of the big operands) and a ReduceSum over n. When there are few output positions
  * (deep layers) one flat Gemm over [O, N*L] x [N*L, Cin*kk] is faster. Returns [O, Cin/g, *K].
  */
+/** Largest im2col buffer (bytes) one weight-gradient step may materialise; bigger batches are chunked.
+ * Mutable only so tests can exercise the chunked path on small tensors. */
+export const convTuning = { maxColsBytes: 64 * 2 ** 20 };
+
 function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
-  const sd = inpShape.length - 2;
+  const [N, Cin] = inpShape;
+  const kk = geo.kernel.reduce((a, b) => a * b, 1);
+  const L = goutShape.slice(2).reduce((a, b) => a * b, 1);
+  const perSample = Cin * kk * L * 4;
+  const chunk = Math.max(1, Math.floor(convTuning.maxColsBytes / perSample));
+  if (N <= chunk) return convWeightGradChunk(k, inp, inpShape, gout, goutShape, geo);
+  // im2col of the whole batch would hold kk times the activation at once (900 MB for a 256 px U-Net layer):
+  // split the batch and add the partial weight gradients; ORT frees each chunk's columns after use.
+  const sizes: number[] = [];
+  for (let n = 0; n < N; n += chunk) sizes.push(Math.min(chunk, N - n));
+  const xs = k.emitN('Split', [inp, k.ints(sizes)], { axis: 0 }, sizes.length);
+  const gs = k.emitN('Split', [gout, k.ints(sizes)], { axis: 0 }, sizes.length);
+  const parts = sizes.map((n, i) => convWeightGradChunk(k, xs[i], [n, ...inpShape.slice(1)], gs[i], [n, ...goutShape.slice(1)], geo));
+  return k.emit('Sum', parts);
+}
+
+function convWeightGradChunk(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
   const [N, Cin] = inpShape;
   const Cout = goutShape[1];
   const g = geo.group;

@@ -69,6 +69,8 @@ export function sessionOptions(settings: SessionSettings = {}): ort.InferenceSes
     intraOpNumThreads: settings.threads ?? 0,
     interOpNumThreads: 1,
     enableCpuMemArena: true,
-    enableMemPattern: true,
+    // Memory patterns pre-plan one block per run on top of the arena: measured on the 256 px U-Net step, peak RSS
+    // 2544 MB with them, 1425 MB without, same step time. (Arena off: 1451 MB but 3.4x slower.)
+    enableMemPattern: false,
   };
 }

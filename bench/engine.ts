@@ -46,7 +46,7 @@ async function engineStep(model: string, batch: number, size: number): Promise<E
 export async function run(emit: (record: Record<string, unknown>) => void): Promise<void> {
   const threads = 2;
   const peak = await ortMatMulPeak(threads);
-  emit({ bench: 'engine.ort_matmul_peak', value: Number(peak.toFixed(2)), unit: 'GFLOP/s', threads, note: '1024^3 MatMul, best of 5' });
+  emit({ bench: 'engine.ort_matmul_peak', value: Number(peak.toFixed(2)), unit: 'GFLOP/s', threads, note: '2048^3 MatMul, best of 8 after a warm-up run' });
   const compare = process.env.BENCH_ENGINE_COMPARE !== '0' ? await torchUnavailableReason() : 'BENCH_ENGINE_COMPARE=0';
   for (const c of CASES) {
     const r = await engineStep(c.model, c.batch, c.size);

@@ -61,7 +61,7 @@ export function denseFlops(model: ModelProto, shapes: ShapeMap): number {
 }
 
 /** ORT's MatMul GFLOP/s on n x n matrices (the peak our steps are compared with). */
-export async function ortMatMulPeak(threads: number, n = 1024, reps = 5): Promise<number> {
+export async function ortMatMulPeak(threads: number, n = 2048, reps = 8): Promise<number> {
   const g = new GraphBuilder('peak');
   g.output(g.op('MatMul', [g.input('a', 'float32', [n, n]), g.input('b', 'float32', [n, n])]), 'float32', [n, n]);
   const s = await ort.InferenceSession.create(serializeModel(g.build()), { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });

@@ -69,7 +69,7 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
     return !!t && (t.dataType === 1 || t.dataType === 11);
   };
   // Running statistics of training-mode BatchNorm: never trained, always carried as state.
-  const running: { input: string; output: string }[] = [];
+  const running: { input: string; output: string; variance?: { x: string; momentum: number } }[] = [];
   const runningInputs = new Set<string>();
   for (const n of graph.node ?? []) {
     if (n.opType !== 'BatchNormalization' || readAttr(n, 'training_mode') !== 1) continue;
@@ -77,7 +77,8 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
       const inp = n.input?.[i];
       const out = n.output?.[i - 2];
       if (inp && out && inits.has(inp) && !runningInputs.has(inp)) {
-        running.push({ input: inp, output: out });
+        const momentum = Number(readAttr(n, 'momentum') ?? 0.9);
+        running.push({ input: inp, output: out, ...(i === 4 ? { variance: { x: n.input![0], momentum } } : {}) });
         runningInputs.add(inp);
       }
     });
@@ -130,7 +131,8 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
   });
   for (const r of running) {
     const { dtype, dims, data } = tensorToArray(inits.get(r.input)!);
-    state.push({ input: r.input, output: r.output, dtype, dims, initial: data, kind: 'running' });
+    const output = r.variance ? unbiasedRunningVar(gb, r.input, r.output, r.variance, f) : r.output;
+    state.push({ input: r.input, output, dtype, dims, initial: data, kind: 'running' });
   }
 
   const stateInputs = new Set(state.filter((s) => s.kind !== 'optimizer').map((s) => s.input));
@@ -146,8 +148,35 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
         ...state.filter((s) => s.kind !== 'optimizer').map((s) => valueInfo(s.input, s.dtype, s.dims)),
         ...gb.inputs,
       ],
-      output: [lossInfo, ...state.map((s) => valueInfo(s.output, s.dtype, s.dims))],
+      // The raw BN running-variance outputs stay graph outputs (never fetched): ORT fuses a training-mode BN whose
+      // running outputs are not graph outputs into inference BN, silently using running statistics.
+      output: [
+        lossInfo,
+        ...state.map((s) => valueInfo(s.output, s.dtype, s.dims)),
+        ...running.filter((r) => r.variance).map((r) => valueInfo(r.output, 'float32')),
+      ],
     }),
   });
   return { model: model2, lossName: lossInfo.name ?? opts.loss, lrInput: lr, stepInput: t, state, params };
+}
+
+/**
+ * ORT updates BatchNorm's running variance with the biased batch variance; PyTorch (whose exports and
+ * checkpoints users bring) uses the unbiased one. Rewrite the update so evaluation after training matches:
+ * out = m*rv + (1-m)*biased, so m*rv + (out - m*rv) * n/(n-1) = m*rv + (1-m)*unbiased, with n = N*H*W.
+ */
+function unbiasedRunningVar(
+  gb: GraphBuilder,
+  runningIn: string,
+  runningOut: string,
+  bn: { x: string; momentum: number },
+  f: (v: number) => string,
+): string {
+  const size = gb.op('Cast', [gb.op('Size', [bn.x])], { to: 1 });
+  const channels = gb.op('Cast', [gb.op('Gather', [gb.op('Shape', [bn.x]), gb.constInt64(1, [], 'bn.axis')], { axis: 0 })], { to: 1 });
+  const n = gb.op('Div', [size, channels]);
+  const correction = gb.op('Div', [n, gb.op('Max', [gb.op('Sub', [n, f(1)]), f(1)])]);
+  const kept = gb.op('Mul', [runningIn, f(bn.momentum)]);
+  const update = gb.op('Mul', [gb.op('Sub', [runningOut, kept]), correction]);
+  return renameOutput(gb, gb.op('Add', [kept, update]), `next.${runningIn}`);
 }

@@ -2,15 +2,11 @@
  * Seeded randomness for everything a model does at random (weight init, projections, data splits), so that a
  * training run is reproducible from its seed alone. mulberry32: tiny, fast, good enough for these uses.
  */
+import { Rng } from '../engine/rng.js';
+
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Standard normal samples (Box–Muller) from a uniform source. */

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { AnnotateEditor, type AnnotateEditorOptions } from '../../../src/renderer/editor/index.js';
 import type { DefectClass } from '../../../src/renderer/editor/index.js';
+import { Rng } from '../../../src/main/engine/rng.js';
 
 export const CLASSES: DefectClass[] = [
   { id: 1, name: 'scratch', color: [255, 0, 0] },
@@ -50,16 +51,10 @@ export function countValue(mask: Uint8Array, value: number): number {
   return n;
 }
 
-/** Deterministic PRNG (mulberry32), so failing cases can be replayed from the printed seed. */
+/** Deterministic PRNG (the engine's mulberry32), so failing cases can be replayed from the printed seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Press, move through `points`, release: one stroke in screen coordinates. */

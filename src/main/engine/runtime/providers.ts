@@ -3,6 +3,9 @@
  * one-node session, so "installed but broken" (missing CUDA libraries) falls back with the real reason. The
  * choice and the reasons are returned as data for the job log and the UI.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph.js';
 import { serializeModel } from '../onnx/proto.js';
@@ -30,6 +33,22 @@ function probeModel(): Uint8Array {
   return probeBytes;
 }
 
+/**
+ * ORT's CUDA provider is a separate library that `npm run setup:gpu` downloads next to the binding. When it is
+ * absent, skip the probe: opening a CUDA session then only prints a red "cannot open shared object" line.
+ */
+function missingCudaLibrary(platform: NodeJS.Platform): string | undefined {
+  let dir: string;
+  try {
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    dir = path.join(pkg, 'bin', 'napi-v6', platform, process.arch);
+  } catch {
+    return undefined; // layout unknown: let the probe decide
+  }
+  if (!existsSync(dir) || existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'))) return undefined;
+  return 'ONNX Runtime CUDA libraries are not installed (on a Linux machine with an NVIDIA GPU run `npm run setup:gpu`)';
+}
+
 function firstLine(e: unknown): string {
   return ((e as Error).message ?? String(e)).split('\n')[0].replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300);
 }
@@ -43,6 +62,11 @@ export async function chooseProvider(platform: NodeJS.Platform = process.platfor
   for (const c of candidates) {
     if (platform !== c.os) {
       skipped.push({ provider: c.name, reason: `only used on ${c.label} (this is ${platform})` });
+      continue;
+    }
+    const missing = c.name === 'cuda' ? missingCudaLibrary(platform) : undefined;
+    if (missing) {
+      skipped.push({ provider: c.name, reason: missing });
       continue;
     }
     try {

@@ -19,7 +19,7 @@ export function gaussianKernel(sigma: number): Float32Array {
 }
 
 /** Patch scores [N,1,h,w] -> smoothed anomaly map [N,1,H,W] at the input image's size, and score [N]. */
-export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: string, sigma: number): { map: string; score: string } {
+export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: string, sigma: number, topFraction = 0): { map: string; score: string } {
   const imgShape = g.op('Shape', [image]);
   const sizes = g.op('Concat', [shapeSlice(g, g.op('Shape', [patchScores]), 0, 2), shapeSlice(g, imgShape, 2, 4)], { axis: 0 });
   let map = g.op('Resize', [patchScores, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_map');
@@ -30,6 +30,15 @@ export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: 
     const h = g.op('Conv', [padded, g.initializer('gauss_x', 'float32', [1, 1, 1, k.length], k)], { kernel_shape: [1, k.length] }, 'blur_x');
     map = g.op('Conv', [h, g.initializer('gauss_y', 'float32', [1, 1, k.length, 1], k)], { kernel_shape: [k.length, 1] }, 'blur_y');
   }
-  const score = g.op('ReduceMax', [map], { axes: [1, 2, 3], keepdims: 0 }, 'image_score');
+  if (!(topFraction > 0)) return { map, score: g.op('ReduceMax', [map], { axes: [1, 2, 3], keepdims: 0 }, 'image_score') };
+  // Mean of the top fraction of map pixels: k = max(1, floor(fraction x H x W)), computed from the runtime shape
+  // because inputs keep their aspect ratio.
+  const shape = g.op('Shape', [map]);
+  const pixels = g.op('ReduceProd', [shapeSlice(g, shape, 2, 4)], { keepdims: 1 });
+  const kFloat = g.op('Floor', [g.op('Mul', [g.op('Cast', [pixels], { to: 1 }), g.constFloat(topFraction)])]);
+  const k = g.op('Max', [g.op('Cast', [kFloat], { to: 7 }), g.constInt64([1])]);
+  const flat = g.op('Reshape', [map, g.constInt64([0, -1])]);
+  const top = g.node('TopK', [flat, k], { axis: 1, largest: 1, sorted: 0 }, { outputs: 2 })[0];
+  const score = g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, 'image_score');
   return { map, score };
 }

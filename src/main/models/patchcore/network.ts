@@ -55,8 +55,13 @@ export function patchFeatures(g: GraphBuilder, backbone: Backbone, unit: string,
   return g.op('Mul', [cat, g.initializer('level_scale', 'float32', [1, scale.length, 1, 1], scale)], {}, 'scaled_features');
 }
 
-/** Nearest-bank-row distance per patch: [N,C,h,w] -> [N,1,h,w]. `bank` is [M, C] row-major. */
-export function nearestDistance(g: GraphBuilder, features: string, bank: Float32Array, channels: number): string {
+/**
+ * Nearest-bank-row distance per patch: [N,C,h,w] -> [N,1,h,w]. `bank` is [M, D] row-major, where D = C, or
+ * D = the column count of `projection` [C, D] (then each patch is projected first: the Gemm, which dominates
+ * inference, shrinks by C / D while distances are kept approximately, Johnson–Lindenstrauss).
+ */
+export function nearestDistance(g: GraphBuilder, features: string, bank: Float32Array, featureChannels: number, projection?: { matrix: Float32Array; dim: number }): string {
+  const channels = projection ? projection.dim : featureChannels;
   const M = bank.length / channels;
   const bankT = new Float32Array(channels * M);
   const bankNorm = new Float32Array(M);
@@ -70,7 +75,8 @@ export function nearestDistance(g: GraphBuilder, features: string, bank: Float32
     bankNorm[m] = s;
   }
   const shape = g.op('Shape', [features]);
-  const rows = g.op('Reshape', [g.op('Transpose', [features], { perm: [0, 2, 3, 1] }), g.constInt64([-1, channels])], {}, 'patches');
+  const flat = g.op('Reshape', [g.op('Transpose', [features], { perm: [0, 2, 3, 1] }), g.constInt64([-1, featureChannels])], {}, 'patches');
+  const rows = projection ? g.op('MatMul', [flat, g.initializer('bank_projection', 'float32', [featureChannels, channels], projection.matrix)], {}, 'projected_patches') : flat;
   const bT = g.initializer('memory_bank_t', 'float32', [channels, M], bankT);
   const bN = g.initializer('memory_bank_sqnorm', 'float32', [1, M], bankNorm);
   // ‖a−b‖² = ‖a‖² − 2a·b + ‖b‖²; the min over b does not need ‖a‖², so add it after the ReduceMin.

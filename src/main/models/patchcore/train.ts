@@ -32,7 +32,11 @@ export interface PatchCoreParams {
   coresetRatio: number;
   maxBank: number;
   projectionDim: number;
+  /** When set and < C: bank and test patches are randomly projected to this many dimensions (faster inference). */
+  bankDim?: number;
   sigma: number;
+  /** Image score = mean of the top `scoreTopFraction` of map pixels; 0 = the map's maximum. */
+  scoreTopFraction?: number;
   /** Standardise each image's brightness and contrast in the graph (see network.ts imageToUnit). */
   photometric: boolean;
 }
@@ -87,12 +91,12 @@ async function* prefetched(root: string, images: ImageRecord[], spec: Preprocess
   }
 }
 
-export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number): GraphBuilder {
+export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number, projection?: { matrix: Float32Array; dim: number }): GraphBuilder {
   const g = new GraphBuilder('patchcore');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
   const feats = patchFeatures(g, backbone, imageToUnit(g, image, params.photometric), { levels: params.levels }, scale);
-  const patchScores = nearestDistance(g, feats, bank, channels);
-  const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma);
+  const patchScores = nearestDistance(g, feats, bank, channels, projection);
+  const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma, params.scoreTopFraction ?? 0);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
   g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
@@ -208,8 +212,21 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   onProgress?.({ stage: 'coreset', done: k, total: k });
   timings.coresetSeconds = (performance.now() - t0) / 1000;
 
-  // 5. The exported model.
-  const g = buildPatchCoreGraph(backbone, params, scale, bank, C);
+  // 5. The exported model (optionally with the bank projected to bankDim dimensions).
+  let projection: { matrix: Float32Array; dim: number } | undefined;
+  let stored = bank;
+  if (params.bankDim && params.bankDim < C) {
+    const D = params.bankDim;
+    const P = projectionMatrix(C, D, seed + 7);
+    stored = new Float32Array(picks.length * D);
+    for (let m = 0; m < picks.length; m++)
+      for (let c = 0; c < C; c++) {
+        const v = bank[m * C + c];
+        if (v !== 0) for (let j = 0; j < D; j++) stored[m * D + j] += v * P[c * D + j];
+      }
+    projection = { matrix: P, dim: D };
+  }
+  const g = buildPatchCoreGraph(backbone, params, scale, stored, C, projection);
   const onnx = serializeModel(g.build({
     producer: 'defect-studio',
     docString: `PatchCore, backbone ${backbone.name}, levels ${params.levels.join('+')}, bank ${picks.length} x ${C}`,

@@ -1,0 +1,58 @@
+/**
+ * PatchCore exploration loop (README.md table): trains on magnetic tile (seed-0 split, as bench/patchcore.ts)
+ * with parameter overrides, evaluates an evenly spaced test subset, times batch-1 inference at 256 x 256.
+ *   EXP='[{"sigma":2},{"levels":["block_2","block_5"]}]' MAX_TEST=200 npx tsx scripts/patchcore-exp.ts
+ * One JSON line per config. Wall times are contended on the shared machine.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { scanDataset } from '../src/main/data/scan.js';
+import { evaluateModel } from '../src/main/models/evaluate.js';
+import { AnomalyModel } from '../src/main/models/inference.js';
+import { writeModelFolder } from '../src/main/models/modelFolder.js';
+import { patchcore } from '../src/main/models/patchcore/index.js';
+import { splitForTraining } from '../src/main/models/split.js';
+
+const root = path.resolve('..', 'shared', 'data', 'magnetic-tile');
+const configs = JSON.parse(process.env.EXP ?? '[{}]') as Record<string, unknown>[];
+const max = Number(process.env.MAX_TEST ?? 200);
+const r4 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 10000) / 10000);
+const { summary, images } = await scanDataset(root);
+const split = splitForTraining(images, 0, root);
+const test = max < split.test.length ? Array.from({ length: max }, (_, i) => split.test[Math.floor((i * split.test.length) / max)]) : split.test;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pc-exp-'));
+try {
+  for (const params of configs) {
+    const trained = await patchcore.train({ root, summary, split, seed: 0, params });
+    const dir = path.join(tmp, 'm');
+    await writeModelFolder(dir, trained.onnx, trained.json);
+    const model = await AnomalyModel.load(dir);
+    const r = await evaluateModel(model, root, test);
+    const data = new Uint8Array(3 * 256 * 256).map((_, i) => (i * 7) % 251);
+    const geometry = { width: 256, height: 256, inWidth: 256, inHeight: 256, crop: { left: 0, top: 0, width: 256, height: 256 } };
+    for (let i = 0; i < 3; i++) await model.run({ data, geometry });
+    const ms: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t = performance.now();
+      await model.run({ data, geometry });
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    await model.release();
+    console.log(JSON.stringify({
+      params,
+      image_auroc: r4(r.metrics.image.auroc),
+      pixel_auroc: r4(r.metrics.pixel?.auroc),
+      pro: r4(r.metrics.pro),
+      per_class: Object.fromEntries(Object.entries(r.perLabel).map(([k, v]) => [k, Math.round(v.auroc * 1000) / 1000])),
+      test: r.metrics.images,
+      bank: trained.json.params.bankSize,
+      train_s: Math.round(trained.json.training.seconds),
+      infer_ms_256: Math.round(ms[7] * 10) / 10,
+      load1: Math.round(os.loadavg()[0] * 10) / 10,
+    }));
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

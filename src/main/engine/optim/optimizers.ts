@@ -1,5 +1,6 @@
 /**
- * Optimizer update rules as ONNX nodes, written to match torch.optim exactly (same formulas, same order):
+ * Optimizer update rules as ONNX nodes, matching torch.optim's formulas (Adam's last line is rearranged, see
+ * emitUpdate, to save one full-size pass; equal up to float rounding):
  *   SGD:   g += wd*w;  b = mu*b + (1-dampening)*g;  u = nesterov ? g + mu*b : b;  w -= lr*u
  *   Adam:  g += wd*w;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;
  *          w -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
@@ -37,7 +38,7 @@ export function emitUpdate(
   grad: string,
   state: Record<string, string>,
 ): { w: string; state: Record<string, string> } {
-  const { g, lr, t, f } = ctx;
+  const { g, lr, f } = ctx;
   const wd = cfg.weightDecay ?? 0;
   if (cfg.kind === 'sgd') {
     const mu = cfg.momentum ?? 0;
@@ -61,10 +62,29 @@ export function emitUpdate(
   if (cfg.kind === 'adam' && wd !== 0) d = g.op('Add', [grad, g.op('Mul', [w, f(wd)])]);
   const m = g.op('Add', [g.op('Mul', [state.m, f(b1)]), g.op('Mul', [d, f(1 - b1)])]);
   const v = g.op('Add', [g.op('Mul', [state.v, f(b2)]), g.op('Mul', [g.op('Mul', [d, d]), f(1 - b2)])]);
-  const bc1 = g.op('Sub', [f(1), g.op('Pow', [f(b1), t])]);
-  const bc2sqrt = g.op('Sqrt', [g.op('Sub', [f(1), g.op('Pow', [f(b2), t])])]);
-  const stepSize = g.op('Div', [lr, bc1]);
-  const denom = g.op('Add', [g.op('Div', [g.op('Sqrt', [v]), bc2sqrt]), f(eps)]);
-  const next = g.op('Sub', [param, g.op('Mul', [stepSize, g.op('Div', [m, denom])])]);
+  // Same value as torch's step_size * m / (sqrt(v) / sqrt(1-b2^t) + eps), rearranged so the per-element work is
+  // Sqrt, Add, Div, Mul, Sub (one full-size pass fewer): with s = sqrt(1-b2^t),
+  //   (lr / (1-b1^t)) * m / (sqrt(v) / s + eps) = (lr * s / (1-b1^t)) * m / (sqrt(v) + eps * s).
+  // The scalars depend only on lr, t and the betas, so they are built once per graph (cached per context).
+  const { stepSize, epsHat } = adamScalars(ctx, b1, b2, eps);
+  const denom = g.op('Add', [g.op('Sqrt', [v]), epsHat]);
+  const next = g.op('Sub', [param, g.op('Mul', [g.op('Div', [m, denom]), stepSize])]);
   return { w: next, state: { m, v } };
+}
+
+const scalarCache = new WeakMap<UpdateContext, Map<string, { stepSize: string; epsHat: string }>>();
+
+function adamScalars(ctx: UpdateContext, b1: number, b2: number, eps: number): { stepSize: string; epsHat: string } {
+  const { g, lr, t, f } = ctx;
+  let byBetas = scalarCache.get(ctx);
+  if (!byBetas) scalarCache.set(ctx, (byBetas = new Map()));
+  const key = `${b1}/${b2}/${eps}`;
+  let s = byBetas.get(key);
+  if (!s) {
+    const bc1 = g.op('Sub', [f(1), g.op('Pow', [f(b1), t])]);
+    const bc2sqrt = g.op('Sqrt', [g.op('Sub', [f(1), g.op('Pow', [f(b2), t])])]);
+    s = { stepSize: g.op('Div', [g.op('Mul', [lr, bc2sqrt]), bc1]), epsHat: g.op('Mul', [f(eps), bc2sqrt]) };
+    byBetas.set(key, s);
+  }
+  return s;
 }

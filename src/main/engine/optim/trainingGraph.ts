@@ -115,12 +115,13 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
 
   const state: StateSlot[] = [];
   const slotNames = stateSlots(opts.optimizer);
+  const ctx = { g: gb, lr, t, f }; // one context: the optimizer's step-size scalars are built once per graph
   params.forEach((p, i) => {
     const { dtype, dims, data } = tensorToArray(inits.get(p)!);
     if (dtype !== 'float32') throw new StudioError('UNSUPPORTED', `Parameter "${p}" is ${dtype}; training supports float32 parameters.`);
     const slotInputs: Record<string, string> = {};
     for (const s of slotNames) slotInputs[s] = gb.input(`opt.${s}.${p}`, dtype, dims);
-    const upd = emitUpdate(opts.optimizer, { g: gb, lr, t, f }, p, grads[i], slotInputs);
+    const upd = emitUpdate(opts.optimizer, ctx, p, grads[i], slotInputs);
     // Name the producing nodes' outputs directly (an Identity per state tensor would copy every weight again).
     const out = renameOutput(gb, upd.w, `next.${p}`);
     state.push({ input: p, output: out, dtype, dims, initial: data, kind: 'param' });

@@ -3,6 +3,9 @@
  * state and running statistics kept in two sets of tensors that swap roles every step: this step's outputs are
  * written by ORT straight into the buffers that were last step's inputs (pre-allocated fetches), so weights are
  * never copied through JavaScript and nothing is allocated per step.
+ * The Trainer takes ownership of `training.state[i].initial`: those float32 arrays become the first input set
+ * (so they change as training proceeds) instead of being copied, which saved one full copy of parameters +
+ * optimizer state (134 MB on ResNet-18 with Adam). Build a fresh TrainingModel for each Trainer.
  */
 import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../../shared/errors.js';
@@ -35,7 +38,8 @@ export class Trainer {
     private readonly optimizerName: string | undefined,
   ) {
     for (const s of training.state) {
-      this.current.set(s.input, tensorOf(s, Float32Array.from(s.initial as Float32Array)));
+      const own = s.initial instanceof Float32Array ? s.initial : Float32Array.from(s.initial as ArrayLike<number>);
+      this.current.set(s.input, tensorOf(s, own));
       this.spare.set(s.input, tensorOf(s, new Float32Array(s.initial.length)));
     }
   }

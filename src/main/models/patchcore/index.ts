@@ -31,6 +31,9 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
     maxBank: 20_000,
     projectionDim: 64,
     sigma: 4,
+    // Image score = mean of the top 10% of map pixels, not the maximum: on magnetic tile 0.848 vs 0.792 image
+    // AUROC (README.md runs 8-11): one hot pixel on striation noise no longer outranks a real defect's area.
+    scoreTopFraction: 0.1,
     photometric: true,
   };
 }

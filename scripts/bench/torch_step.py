@@ -16,10 +16,15 @@ import resource
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+# The basic residual block is the parity fixtures' (same layer order and init), so both scripts build one thing.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'parity'))
+from parity_models import BasicBlock  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -27,23 +32,6 @@ def rss_mb() -> float:
 
 
 # ----------------------------------------------------------------------------------------------- ResNet-18
-class BasicBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, stride: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (x if self.down is None else self.down(x)))
-
-
 class ResNet18(nn.Module):
     """zoo resnet18 = torchvision's resnet18 layout: 7x7/2 stem + BN + ReLU + 3x3/2 max-pool, stages of two basic blocks at
     64/128/256/512 channels, global average pool, linear classifier; loss = cross-entropy."""

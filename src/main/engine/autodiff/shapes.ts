@@ -10,6 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../../shared/errors.js';
 import { onnx, serializeModel, tensorToArray, type DType, type ModelProto } from '../onnx/proto.js';
+import { Rng } from '../rng.js';
 
 export interface ValueShape {
   dtype: DType;
@@ -107,6 +108,21 @@ export function zeroFeeds(model: ModelProto, dims: Record<string, number[]> = {}
     else if (elem === DT.INT32) feeds[name] = new ort.Tensor('int32', new Int32Array(n), shape);
     else if (elem === DT.BOOL) feeds[name] = new ort.Tensor('bool', new Uint8Array(n), shape);
     else throw new StudioError('UNSUPPORTED', `Input "${name}" has element type ${elem}, which zeroFeeds does not fill.`);
+  }
+  return feeds;
+}
+
+/**
+ * zeroFeeds filled from a seeded Rng: standard normals for float inputs, integers in [0, 10) for int64 (labels).
+ * Pass an Rng instead of a seed to keep drawing from the same sequence afterwards.
+ */
+export function randomFeeds(model: ModelProto, seed: number | Rng): Record<string, ort.Tensor> {
+  const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+  const feeds = zeroFeeds(model);
+  for (const t of Object.values(feeds)) {
+    const d = t.data;
+    if (d instanceof Float32Array) for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+    else if (d instanceof BigInt64Array) for (let i = 0; i < d.length; i++) d[i] = BigInt(rng.int(10));
   }
   return feeds;
 }

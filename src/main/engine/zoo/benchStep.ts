@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { readAttr } from '../autodiff/kit.js';
-import { probeShapes, zeroFeeds, type ShapeMap } from '../autodiff/shapes.js';
+import { probeShapes, randomFeeds, type ShapeMap } from '../autodiff/shapes.js';
 import { GraphBuilder } from '../onnx/graph.js';
 import { serializeModel, type ModelProto } from '../onnx/proto.js';
 import { buildTrainingModel } from '../optim/trainingGraph.js';
@@ -79,16 +79,6 @@ export async function ortMatMulPeak(threads: number, n = 2048, reps = 8): Promis
   return (2 * n ** 3) / (best / 1000) / 1e9;
 }
 
-function randomFeeds(z: ZooModel, seed: number): Record<string, ort.Tensor> {
-  const rng = new Rng(seed);
-  const feeds = zeroFeeds(z.model);
-  for (const t of Object.values(feeds)) {
-    const d = t.data;
-    if (d instanceof Float32Array) for (let i = 0; i < d.length; i++) d[i] = rng.normal();
-    else if (d instanceof BigInt64Array) for (let i = 0; i < d.length; i++) d[i] = BigInt(rng.int(10));
-  }
-  return feeds;
-}
 
 export interface BuildResult {
   build_ms: number;
@@ -101,7 +91,7 @@ export interface BuildResult {
 /** Probes, builds forward + backward + Adam for one zoo network and saves it (see optim/trainingFile.ts). */
 export async function buildBenchModel(name: 'resnet18' | 'unet', batch: number, size: number, file: string): Promise<BuildResult> {
   const z = name === 'resnet18' ? resnet18({ batch, size }) : smallUnet({ batch, size });
-  const feeds = randomFeeds(z, 7);
+  const feeds = randomFeeds(z.model, 7);
   const t0 = performance.now();
   const shapes = await probeShapes(z.model, feeds);
   const flops = 3 * denseFlops(z.model, shapes);
@@ -120,7 +110,7 @@ export async function buildBenchModel(name: 'resnet18' | 'unet', batch: number, 
 export async function timeBenchModel(file: string, name: 'resnet18' | 'unet', batch: number, size: number, opts: { steps?: number; warmup?: number; threads?: number } = {}): Promise<EngineStepResult> {
   const threads = opts.threads ?? 2;
   const z = name === 'resnet18' ? resnet18({ batch, size }) : smallUnet({ batch, size });
-  const feeds = randomFeeds(z, 7);
+  const feeds = randomFeeds(z.model, 7);
   const tm = await loadTrainingModel(file);
   const t1 = performance.now();
   const trainer = await Trainer.create(tm, { provider: { provider: 'cpu', skipped: [] }, threads });

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildBackward } from '../../../../src/main/engine/autodiff/backward.js';
-import { probeShapes, zeroFeeds } from '../../../../src/main/engine/autodiff/shapes.js';
+import { probeShapes, randomFeeds } from '../../../../src/main/engine/autodiff/shapes.js';
 import { onnx, serializeModel, tensorToArray, type ModelProto } from '../../../../src/main/engine/onnx/proto.js';
 import { Rng } from '../../../../src/main/engine/rng.js';
 import { resnet18, smallUnet, type ZooModel } from '../../../../src/main/engine/zoo/index.js';
@@ -15,12 +15,7 @@ import { resnet18, smallUnet, type ZooModel } from '../../../../src/main/engine/
  */
 async function directionalCheck(z: ZooModel, names: string[], seed: number): Promise<void> {
   const rng = new Rng(seed);
-  const feeds = zeroFeeds(z.model);
-  for (const t of Object.values(feeds)) {
-    const d = t.data;
-    if (d instanceof Float32Array) for (let i = 0; i < d.length; i++) d[i] = rng.normal();
-    else if (d instanceof BigInt64Array) for (let i = 0; i < d.length; i++) d[i] = BigInt(rng.int(10));
-  }
+  const feeds = randomFeeds(z.model, rng);
   const back = buildBackward(z.model, z.loss, names, { shapes: await probeShapes(z.model, feeds) });
   const grads = await (await ort.InferenceSession.create(serializeModel(back))).run(feeds);
   const inits = new Map(z.model.graph!.initializer!.map((t) => [t.name!, tensorToArray(t).data as Float32Array]));

@@ -13,6 +13,7 @@ import { AnomalyModel } from '../src/main/models/inference.js';
 import { writeModelFolder } from '../src/main/models/modelFolder.js';
 import { patchcore } from '../src/main/models/patchcore/index.js';
 import { splitForTraining } from '../src/main/models/split.js';
+import { latency256 } from '../bench/patchcore.js';
 
 const root = path.resolve('..', 'shared', 'data', 'magnetic-tile');
 const configs = JSON.parse(process.env.EXP ?? '[{}]') as Record<string, unknown>[];
@@ -29,16 +30,7 @@ try {
     await writeModelFolder(dir, trained.onnx, trained.json);
     const model = await AnomalyModel.load(dir);
     const r = await evaluateModel(model, root, test);
-    const data = new Uint8Array(3 * 256 * 256).map((_, i) => (i * 7) % 251);
-    const geometry = { width: 256, height: 256, inWidth: 256, inHeight: 256, crop: { left: 0, top: 0, width: 256, height: 256 } };
-    for (let i = 0; i < 3; i++) await model.run({ data, geometry });
-    const ms: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const t = performance.now();
-      await model.run({ data, geometry });
-      ms.push(performance.now() - t);
-    }
-    ms.sort((a, b) => a - b);
+    const ms = await latency256(model, 15);
     await model.release();
     console.log(JSON.stringify({
       params,

@@ -7,13 +7,15 @@
  * asset endpoint (`assetUrl` in the renderer client), `studio-asset://` in Electron and `/asset/...` in browser mode.
  */
 import { z } from 'zod';
+import { annotationCalls, annotationEvents } from './contract/annotations.js';
+import { call } from './contract/call.js';
+import { jobCalls, jobEvents } from './contract/jobs.js';
+import { modelCalls, modelEvents } from './contract/models.js';
+import { reviewCalls, reviewEvents } from './contract/review.js';
 import { DatasetSummary, ImageFilter, ImageRecord } from './dataset.js';
 
-function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
-  return { input, output };
-}
-
-export const calls = {
+/** App and datasets calls; every other domain keeps its calls in src/shared/contract/<domain>.ts. */
+export const coreCalls = {
   'app.info': call(
     z.object({}),
     z.object({
@@ -40,24 +42,19 @@ export const calls = {
   ),
 } as const;
 
+export const calls = { ...coreCalls, ...reviewCalls, ...annotationCalls, ...jobCalls, ...modelCalls } as const;
+
 export type Calls = typeof calls;
 export type CallName = keyof Calls;
 export type CallInput<N extends CallName> = z.input<Calls[N]['input']>;
 export type CallOutput<N extends CallName> = z.output<Calls[N]['output']>;
 
 export const events = {
-  'job.progress': z.object({
-    jobId: z.string(),
-    step: z.number().int(),
-    totalSteps: z.number().int().nullable(),
-    epoch: z.number().int().nullable(),
-    losses: z.record(z.string(), z.number()),
-    imagesPerSecond: z.number().nullable(),
-    etaSeconds: z.number().nullable(),
-    executionProvider: z.string().nullable(),
-  }),
-  'job.log': z.object({ jobId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string(), time: z.string() }),
   'dataset.scanProgress': z.object({ root: z.string(), scanned: z.number().int(), total: z.number().int().nullable() }),
+  ...jobEvents,
+  ...reviewEvents,
+  ...annotationEvents,
+  ...modelEvents,
 } as const;
 
 export type Events = typeof events;

@@ -10,6 +10,11 @@ export interface TrainProgressEvent {
   stage: string;
   done: number;
   total: number;
+  /** Trained methods: the loop's report (engine/runtime/loop.ts LoopProgress) for this step. */
+  losses?: Record<string, number>;
+  epoch?: number;
+  imagesPerSecond?: number | null;
+  etaSeconds?: number | null;
 }
 
 export interface TrainRequest {
@@ -23,6 +28,12 @@ export interface TrainRequest {
   /** Method-specific overrides of its defaults (benchmarks, experiments). */
   params?: Record<string, unknown>;
   onProgress?: (e: TrainProgressEvent) => void;
+  /** Cancels a trained method: it checkpoints (when workDir is set) and throws StudioError 'CANCELLED'. */
+  signal?: AbortSignal;
+  /** Folder for this training's checkpoints (checkpoint.onnx) and state; enables resume. */
+  workDir?: string;
+  /** Continue from workDir's checkpoint when one exists (same data, settings and seed give the same result). */
+  resume?: boolean;
 }
 
 export interface TrainedModel {

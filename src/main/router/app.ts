@@ -11,6 +11,11 @@ import { createAssetResolver, type AssetResolver } from './assets.js';
 import { EventBus } from './events.js';
 import { createRouter, type Router } from './router.js';
 import { createDatasetsPort, type DatasetsPort } from './datasets.js';
+import { createAnnotationsModule } from './annotations.js';
+import type { DomainDeps } from './domain.js';
+import { createJobsModule } from './jobs.js';
+import { createModelsModule } from './models.js';
+import { createReviewModule } from './review.js';
 
 export type ExecutionProviderInfo = CallOutput<'app.info'>['executionProvider'];
 
@@ -61,7 +66,18 @@ export async function createStudioApp(opts: StudioAppOptions): Promise<StudioApp
     ...(await datasets.list()).map((d) => d.root),
   ];
 
+  const deps: DomainDeps = { workspace, events, datasets, allowedRoots, executionProvider };
+  const review = await createReviewModule(deps);
+  const annotations = await createAnnotationsModule(deps);
+  const jobs = await createJobsModule(deps);
+  const models = await createModelsModule(deps);
+  const modules = [review, annotations, jobs, models];
+
   const router = createRouter({
+    ...review.handlers,
+    ...annotations.handlers,
+    ...jobs.handlers,
+    ...models.handlers,
     'app.info': async () => ({
       version: opts.version,
       mode: opts.mode,
@@ -93,7 +109,10 @@ export async function createStudioApp(opts: StudioAppOptions): Promise<StudioApp
     datasets,
     allowedRoots,
     executionProvider,
-    close: () => datasets.dispose(),
+    close: async () => {
+      for (const m of modules) await m.dispose?.();
+      await datasets.dispose();
+    },
   };
 }
 

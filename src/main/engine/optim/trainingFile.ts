@@ -17,6 +17,7 @@ interface Header {
   lrInput: string;
   stepInput: string;
   params: string[];
+  reportOutputs?: string[];
   state: Omit<StateSlot, 'initial'>[];
 }
 
@@ -26,6 +27,7 @@ export async function saveTrainingModel(file: string, tm: TrainingModel): Promis
     lrInput: tm.lrInput,
     stepInput: tm.stepInput,
     params: tm.params,
+    reportOutputs: tm.reportOutputs,
     state: tm.state.map(({ initial: _initial, ...rest }) => rest),
   };
   const graph = tm.model.graph!;
@@ -67,5 +69,5 @@ export async function loadTrainingModel(file: string): Promise<TrainingModel> {
         .map((t) => (t.rawData && t.rawData.length > 0 ? onnx.TensorProto.create({ ...t, rawData: t.rawData.slice() }) : t)),
     }),
   });
-  return { model: stripped, lossName: header.lossName, lrInput: header.lrInput, stepInput: header.stepInput, params: header.params, state };
+  return { model: stripped, lossName: header.lossName, lrInput: header.lrInput, stepInput: header.stepInput, params: header.params, reportOutputs: header.reportOutputs ?? [], state };
 }

@@ -25,6 +25,8 @@ export interface TrainingOptions {
   frozen?: string[];
   /** Clip gradients by their global L2 norm (torch.nn.utils.clip_grad_norm_ semantics, eps 1e-6). */
   clipGradNorm?: number;
+  /** Forward values to fetch every step besides the loss (e.g. the terms of a combined loss), scalars or small. */
+  reportOutputs?: string[];
 }
 
 export interface StateSlot {
@@ -44,6 +46,8 @@ export interface TrainingModel {
   stepInput: string;
   state: StateSlot[];
   params: string[];
+  /** The forward values fetched every step besides the loss (TrainingOptions.reportOutputs). */
+  reportOutputs: string[];
 }
 
 /** Renames a value produced by one of gb's nodes (and its uses) so it can be a graph output. */
@@ -87,7 +91,7 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
   for (const p of candidates) {
     if (!inits.has(p)) throw new StudioError('BAD_REQUEST', `Cannot train "${p}": the model has no initializer with that name.`);
   }
-  const back = buildBackwardDetailed(model, opts.loss, candidates, { shapes: opts.shapes, keepOutputs: running.map((r) => r.output) });
+  const back = buildBackwardDetailed(model, opts.loss, candidates, { shapes: opts.shapes, keepOutputs: [...running.map((r) => r.output), ...(opts.reportOutputs ?? [])] });
   const params = candidates.filter((p) => back.flowing.has(p));
   const bg = back.model.graph!;
 
@@ -153,12 +157,13 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
       // running outputs are not graph outputs into inference BN, silently using running statistics.
       output: [
         lossInfo,
+        ...(opts.reportOutputs ?? []).map((name) => bg.output!.find((o) => o.name === name) ?? valueInfo(name, 'float32')),
         ...state.map((s) => valueInfo(s.output, s.dtype, s.dims)),
         ...running.filter((r) => r.variance).map((r) => valueInfo(r.output, 'float32')),
       ],
     }),
   });
-  return { model: model2, lossName: lossInfo.name ?? opts.loss, lrInput: lr, stepInput: t, state, params };
+  return { model: model2, lossName: lossInfo.name ?? opts.loss, lrInput: lr, stepInput: t, state, params, reportOutputs: opts.reportOutputs ?? [] };
 }
 
 /**

@@ -56,16 +56,22 @@ export class Trainer {
     return new Trainer(training, session, provider, opts.optimizerName);
   }
 
-  get step(): number {
+  get stepCount(): number {
     return this.t;
   }
 
   /** One forward + backward + update on `batch`; returns the loss. */
   async trainStep(batch: Record<string, ort.Tensor>, lr: number): Promise<number> {
+    return (await this.step(batch, lr)).loss;
+  }
+
+  /** One forward + backward + update; returns the loss and the mean of every reported output (reportOutputs). */
+  async step(batch: Record<string, ort.Tensor>, lr: number): Promise<{ loss: number; terms: Record<string, number> }> {
     const feeds: Record<string, ort.Tensor> = { ...batch };
     feeds[this.training.lrInput] = new ort.Tensor('float32', Float32Array.of(lr), []);
     feeds[this.training.stepInput] = new ort.Tensor('float32', Float32Array.of(this.t + 1), []);
     const fetches: Record<string, ort.Tensor | null> = { [this.training.lossName]: null };
+    for (const r of this.training.reportOutputs) fetches[r] = null;
     for (const s of this.training.state) {
       feeds[s.input] = this.current.get(s.input)!;
       fetches[s.output] = this.spare.get(s.input)!;
@@ -75,7 +81,14 @@ export class Trainer {
     this.current = this.spare;
     this.spare = swapped;
     this.t += 1;
-    return Number((out[this.training.lossName].data as Float32Array)[0]);
+    const terms: Record<string, number> = {};
+    for (const r of this.training.reportOutputs) {
+      const d = out[r].data as Float32Array;
+      let sum = 0;
+      for (let i = 0; i < d.length; i++) sum += d[i];
+      terms[r] = d.length ? sum / d.length : NaN;
+    }
+    return { loss: Number((out[this.training.lossName].data as Float32Array)[0]), terms };
   }
 
   /** Current values (views, valid until the next step) of parameters, running stats and optimizer slots. */

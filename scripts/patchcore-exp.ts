@@ -13,7 +13,7 @@ import { AnomalyModel } from '../src/main/models/inference.js';
 import { writeModelFolder } from '../src/main/models/modelFolder.js';
 import { patchcore } from '../src/main/models/patchcore/index.js';
 import { splitForTraining } from '../src/main/models/split.js';
-import { latency256 } from '../bench/patchcore.js';
+import { latency256 } from '../bench/lib/anomaly.js';
 
 const root = path.resolve('..', 'shared', 'data', 'magnetic-tile');
 const configs = JSON.parse(process.env.EXP ?? '[{}]') as Record<string, unknown>[];

@@ -41,6 +41,8 @@ export function workspacePaths(root: string) {
     thumbnails: path.join(root, 'cache', 'thumbs'),
     models: path.join(root, 'models'),
     runs: path.join(root, 'runs'),
+    /** Review inspection runs: results/<runId>/{run.json,results.json,decisions.json,maps/}. */
+    results: path.join(root, 'results'),
     exports: path.join(root, 'exports'),
   };
 }

@@ -1,0 +1,72 @@
+/**
+ * On-disk layout of one inspection run, <workspace>/results/<runId>/:
+ *   run.json        the run's summary (model, dataset, status, counts): written at start, on progress, at the end
+ *   results.json    per-image scores and map files, rewritten (atomically) as results stream in
+ *   decisions.json  the reviewer's accept / reject / relabel per image, kept apart so re-running never loses them
+ *   maps/<image path>.png  16-bit anomaly maps at image resolution (src/main/models/mapPng.ts)
+ * Reopening a finished run reads these three JSON files and nothing else: no model, no inference.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { Decision, ReviewResult, ReviewRun } from '../../shared/contract/review.js';
+import { StudioError } from '../../shared/errors.js';
+import { readJsonFile, writeJsonAtomic } from '../workspace/atomicWrite.js';
+
+/** A result as stored: the decision lives in decisions.json, the map file is relative to the run folder. */
+export const StoredResult = ReviewResult.omit({ decision: true, mapFile: true }).extend({ map: z.string().nullable() });
+export type StoredResult = z.infer<typeof StoredResult>;
+
+const Results = z.array(StoredResult);
+const Decisions = z.record(z.string(), Decision);
+export type Decisions = z.infer<typeof Decisions>;
+
+export class RunFolder {
+  constructor(readonly dir: string) {}
+
+  static id(runId: string): void {
+    // Run ids are ours (hex); anything else would let a caller name a folder outside results/.
+    if (!/^[0-9a-f]{8,64}$/.test(runId)) throw new StudioError('BAD_REQUEST', `"${runId}" is not a review run id (hex digits).`);
+  }
+
+  get runFile(): string {
+    return path.join(this.dir, 'run.json');
+  }
+
+  mapRel(imagePath: string): string {
+    return `maps/${imagePath}.png`;
+  }
+
+  mapAbs(rel: string): string {
+    return path.join(this.dir, ...rel.split('/'));
+  }
+
+  async readRun(): Promise<ReviewRun | null> {
+    return readJsonFile(this.runFile, ReviewRun.nullable(), null);
+  }
+
+  writeRun(run: ReviewRun): Promise<void> {
+    return writeJsonAtomic(this.runFile, run);
+  }
+
+  readResults(): Promise<StoredResult[]> {
+    return readJsonFile(path.join(this.dir, 'results.json'), Results, []);
+  }
+
+  writeResults(results: readonly StoredResult[]): Promise<void> {
+    return writeJsonAtomic(path.join(this.dir, 'results.json'), results);
+  }
+
+  readDecisions(): Promise<Decisions> {
+    return readJsonFile(path.join(this.dir, 'decisions.json'), Decisions, {});
+  }
+
+  writeDecisions(d: Decisions): Promise<void> {
+    return writeJsonAtomic(path.join(this.dir, 'decisions.json'), d);
+  }
+
+  /** The contract's view of a stored result. */
+  toResult(r: StoredResult, decisions: Decisions): ReviewResult {
+    const { map, ...rest } = r;
+    return { ...rest, mapFile: map ? this.mapAbs(map) : null, decision: decisions[r.path] ?? null };
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The Review screen's model, outside React (like DatasetsStore): pickers, the current run and its streamed
+ * results, threshold / overlay settings, the selected image and the reviewer's decisions. The threshold slider
+ * writes here at pointer rate; components select small slices (counts, the selected row) so a slider move
+ * re-renders only what depends on it.
+ *
+ * Published for the Annotate screen: `runId` and `selectedPath` say which map the user is looking at; load it
+ * with loadAnomalyMap (./anomalyMaps.ts).
+ */
+import type { StudioClient } from '../../shared/client.js';
+import type { DecisionKind, ReviewModelEntry, ReviewResult, ReviewRun } from '../../shared/contract/review.js';
+import type { DatasetSummary, Split } from '../../shared/dataset.js';
+import type { ColormapName } from '../editor/render/heatmapOverlay.js';
+import { Store } from '../state/store.js';
+import { loadMapFile } from './anomalyMaps.js';
+
+export interface ReviewState {
+  models: ReviewModelEntry[];
+  datasets: DatasetSummary[];
+  runs: ReviewRun[];
+  modelDir: string | null;
+  datasetId: string | null;
+  split: Split | null;
+  runId: string | null;
+  run: ReviewRun | null;
+  /** Sorted by score, highest first; failed images (no score) last. */
+  results: ReviewResult[];
+  threshold: number;
+  opacity: number;
+  colormap: ColormapName;
+  showContour: boolean;
+  selectedPath: string | null;
+  starting: boolean;
+  error: string | null;
+}
+
+export interface LoadedMap {
+  values: Float32Array;
+  width: number;
+  height: number;
+}
+
+const MAP_CACHE = 8;
+
+function byScore(a: ReviewResult, b: ReviewResult): number {
+  if (a.score === null || b.score === null) return a.score === null ? (b.score === null ? a.path.localeCompare(b.path) : 1) : -1;
+  return b.score - a.score || a.path.localeCompare(b.path);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class ReviewStore extends Store<ReviewState> {
+  /** Decoded maps by file, most recent last (small LRU: a 1024² map is 4 MB). */
+  private readonly maps = new Map<string, Promise<LoadedMap>>();
+  private unsubscribe: (() => void) | null = null;
+  /** Results that arrived since the last re-sort; batched so a fast run re-sorts once per frame, not per image. */
+  private pending: ReviewResult[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly client: StudioClient) {
+    super({
+      models: [],
+      datasets: [],
+      runs: [],
+      modelDir: null,
+      datasetId: null,
+      split: null,
+      runId: null,
+      run: null,
+      results: [],
+      threshold: 0,
+      opacity: 0.5,
+      colormap: 'jet',
+      showContour: true,
+      selectedPath: null,
+      starting: false,
+      error: null,
+    });
+  }
+
+  private patch(p: Partial<ReviewState>): void {
+    this.set({ ...this.get(), ...p });
+  }
+
+  /** Loads the pickers' lists and subscribes to run events (once). */
+  async refresh(): Promise<void> {
+    if (!this.unsubscribe) {
+      const offResult = this.client.on('review.result', (e) => {
+        if (e.runId !== this.get().runId) return;
+        this.pending.push(e.result);
+        this.scheduleFlush();
+      });
+      const offProgress = this.client.on('review.progress', (e) => {
+        const s = this.get();
+        if (e.runId !== s.runId || !s.run) return;
+        this.patch({ run: { ...s.run, status: e.status, done: e.done, total: e.total, error: e.error } });
+        if (e.status !== 'running') void this.reloadRuns();
+      });
+      this.unsubscribe = () => (offResult(), offProgress());
+    }
+    try {
+      const [models, datasets, runs] = await Promise.all([
+        this.client.invoke('review.models', {}),
+        this.client.invoke('datasets.list', {}),
+        this.client.invoke('review.runs', {}),
+      ]);
+      const s = this.get();
+      const usable = models.filter((m) => !m.error);
+      this.patch({
+        models,
+        datasets,
+        runs,
+        modelDir: s.modelDir && models.some((m) => m.dir === s.modelDir) ? s.modelDir : (usable[0]?.dir ?? null),
+        datasetId: s.datasetId && datasets.some((d) => d.id === s.datasetId) ? s.datasetId : (datasets[0]?.id ?? null),
+      });
+    } catch (e) {
+      this.patch({ error: message(e) });
+    }
+  }
+
+  private async reloadRuns(): Promise<void> {
+    try {
+      this.patch({ runs: await this.client.invoke('review.runs', {}) });
+    } catch {
+      /* the list is a convenience; the current run is already shown */
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const run = () => {
+      this.flushScheduled = false;
+      const s = this.get();
+      const incoming = new Map(this.pending.map((r) => [r.path, r]));
+      this.pending = [];
+      const merged = s.results.filter((r) => !incoming.has(r.path)).concat([...incoming.values()]).sort(byScore);
+      this.patch({ results: merged, selectedPath: s.selectedPath ?? merged[0]?.path ?? null });
+    };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
+    else setTimeout(run, 16);
+  }
+
+  setModel(modelDir: string | null): void {
+    this.patch({ modelDir });
+  }
+
+  setDataset(datasetId: string | null): void {
+    this.patch({ datasetId });
+  }
+
+  setSplit(split: Split | null): void {
+    this.patch({ split });
+  }
+
+  dismissError(): void {
+    this.patch({ error: null });
+  }
+
+  /** Runs the chosen model on the chosen dataset; a finished identical run opens from its cache. */
+  async start(force = false): Promise<void> {
+    const s = this.get();
+    if (!s.modelDir || !s.datasetId) {
+      this.patch({ error: 'Choose a model and a dataset first.' });
+      return;
+    }
+    this.patch({ starting: true, error: null });
+    try {
+      const r = await this.client.invoke('review.run', { modelDir: s.modelDir, datasetId: s.datasetId, split: s.split, force });
+      if (r.cached) await this.open(r.runId);
+      else this.show(r.run, []);
+      void this.reloadRuns();
+    } catch (e) {
+      this.patch({ error: message(e) });
+    } finally {
+      this.patch({ starting: false });
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const { runId } = this.get();
+    if (!runId) return;
+    try {
+      await this.client.invoke('review.cancel', { runId });
+    } catch (e) {
+      this.patch({ error: message(e) });
+    }
+  }
+
+  /** Opens a stored run (instant: scores and decisions only; maps load when an image is selected). */
+  async open(runId: string): Promise<void> {
+    try {
+      const { run, results } = await this.client.invoke('review.results', { runId });
+      this.show(run, results);
+    } catch (e) {
+      this.patch({ error: message(e) });
+    }
+  }
+
+  private show(run: ReviewRun, results: ReviewResult[]): void {
+    const sorted = [...results].sort(byScore);
+    this.pending = [];
+    this.maps.clear();
+    this.patch({
+      runId: run.runId,
+      run,
+      results: sorted,
+      threshold: run.threshold,
+      selectedPath: sorted[0]?.path ?? null,
+      modelDir: run.modelDir,
+      datasetId: run.datasetId,
+      split: run.split,
+    });
+  }
+
+  setThreshold(threshold: number): void {
+    if (Number.isFinite(threshold)) this.patch({ threshold });
+  }
+
+  setOpacity(opacity: number): void {
+    this.patch({ opacity: Math.min(1, Math.max(0, opacity)) });
+  }
+
+  setColormap(colormap: ColormapName): void {
+    this.patch({ colormap });
+  }
+
+  toggleContour(): void {
+    this.patch({ showContour: !this.get().showContour });
+  }
+
+  select(path: string | null): void {
+    this.patch({ selectedPath: path });
+  }
+
+  /** Moves the selection through the sorted list. */
+  step(delta: number): void {
+    const s = this.get();
+    if (s.results.length === 0) return;
+    const i = s.results.findIndex((r) => r.path === s.selectedPath);
+    const next = Math.min(s.results.length - 1, Math.max(0, (i < 0 ? 0 : i + delta)));
+    this.patch({ selectedPath: s.results[next].path });
+  }
+
+  selected(): ReviewResult | null {
+    const s = this.get();
+    return s.results.find((r) => r.path === s.selectedPath) ?? null;
+  }
+
+  /** Stores a decision on the selected image (null clears it); the list updates when the main process confirms. */
+  async decide(kind: DecisionKind | null, label: string | null = null): Promise<void> {
+    const s = this.get();
+    const r = this.selected();
+    if (!s.runId || !r) return;
+    try {
+      const out = await this.client.invoke('review.decide', { runId: s.runId, path: r.path, decision: kind, label });
+      const now = this.get();
+      if (now.runId !== s.runId) return;
+      this.patch({ results: now.results.map((x) => (x.path === out.path ? { ...x, decision: out.decision } : x)) });
+    } catch (e) {
+      this.patch({ error: message(e) });
+    }
+  }
+
+  /** The decoded map of a result (cached per run). */
+  map(result: ReviewResult): Promise<LoadedMap> {
+    const { run } = this.get();
+    if (!result.mapFile || !run) return Promise.reject(new Error(result.error ?? `${result.path} has no anomaly map.`));
+    const key = result.mapFile;
+    let p = this.maps.get(key);
+    if (p) {
+      this.maps.delete(key);
+      this.maps.set(key, p);
+      return p;
+    }
+    p = loadMapFile(this.client, key, run.mapMaxValue);
+    p.catch(() => this.maps.delete(key));
+    this.maps.set(key, p);
+    while (this.maps.size > MAP_CACHE) this.maps.delete(this.maps.keys().next().value as string);
+    return p;
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+}

@@ -1,9 +1,10 @@
 /** The methods, by name. Adding a method = one folder + one line here. */
 import { StudioError } from '../../shared/errors.js';
+import { kd } from './kd/index.js';
 import { patchcore } from './patchcore/index.js';
 import type { MethodDefinition } from './types.js';
 
-export const METHODS: readonly MethodDefinition[] = [patchcore];
+export const METHODS: readonly MethodDefinition[] = [patchcore, kd];
 
 export function methodByName(name: string): MethodDefinition {
   const m = METHODS.find((x) => x.name === name);

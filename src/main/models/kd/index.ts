@@ -1,0 +1,100 @@
+/**
+ * Knowledge distillation with SSPCAB and SimAM (seed 001, METHODS.md): a frozen ImageNet teacher, a small
+ * student trained on good images to match its features at several depths; the anomaly map is where they
+ * disagree. See README.md for the measured choices.
+ */
+import { resolveBackbone } from '../backbones/index.js';
+import type { Backbone } from '../backbones/types.js';
+import { MODEL_FORMAT_VERSION, scoreStats, type ModelJson } from '../modelFolder.js';
+import { chooseThreshold } from '../threshold.js';
+import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
+import { levelSpecs } from './network.js';
+import { preprocessSpec, trainKd, type KdParams } from './train.js';
+
+/** Defaults; chosen on magnetic tile (README.md). */
+export function defaultParams(backbone: Backbone): KdParams {
+  const names = backbone.features.map((f) => f.name);
+  // Strides 4, 8, 16: tiny defects need the fine level (METHODS.md); these three have few channels (24/32/96),
+  // which keeps the student and the per-level cosine cheap.
+  const levels = ['block_2', 'block_5', 'block_10'].every((n) => names.includes(n))
+    ? ['block_2', 'block_5', 'block_10']
+    : backbone.features.slice(0, 3).map((f) => f.name);
+  return {
+    levels,
+    widths: [32, 64, 128],
+    useSimam: true,
+    useSspcab: true,
+    sspcabWeight: 0.1,
+    epochs: 20,
+    batch: 8,
+    lr: 2e-3,
+    cropSize: 128,
+    fit: 'short-side',
+    imageSize: 256,
+    maxLong: 768,
+    sigma: 4,
+    scoreTopFraction: 0.1,
+    photometric: true,
+  };
+}
+
+async function train(req: TrainRequest): Promise<TrainedModel> {
+  const started = performance.now();
+  const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
+  const params: KdParams = { ...defaultParams(backbone), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...(req.params as Partial<KdParams>) };
+  const result = await trainKd({
+    root: req.root,
+    train: req.split.train,
+    val: req.split.val.length ? req.split.val : req.split.train,
+    backbone,
+    params,
+    seed: req.seed,
+    onProgress: req.onProgress,
+    signal: req.signal,
+    workDir: req.workDir,
+    resume: req.resume,
+  });
+  const { threshold, source } = chooseThreshold(result.valScores);
+  const goodScores = result.valScores.filter((v) => v.label === 'good').map((v) => v.score);
+  const spec = preprocessSpec(params, backbone);
+  const json: ModelJson = {
+    format: 'defect-studio-model',
+    version: MODEL_FORMAT_VERSION,
+    method: 'kd',
+    createdAt: new Date().toISOString(),
+    backbone: { name: backbone.name, provenance: backbone.provenance, features: levelSpecs(backbone, params.levels), normalisation: backbone.normalisation },
+    input: {
+      name: 'image',
+      dtype: 'uint8',
+      layout: 'NCHW',
+      channels: 3,
+      ...spec,
+      note: 'RGB planes 0-255 (grayscale replicated), geometry per src/main/data/preprocess.ts; /255, photometric standardisation and the backbone normalisation are inside model.onnx',
+    },
+    outputs: { map: 'anomaly_map', score: 'score' },
+    threshold,
+    thresholdSource: source,
+    scoreStats: scoreStats(goodScores),
+    mapPng: { maxValue: threshold > 0 ? 2 * threshold : 1, formula: 'value = png16 / 65535 * maxValue (values above maxValue are clamped; the threshold is mid-scale)' },
+    training: {
+      root: req.root,
+      layout: req.summary.layout,
+      split: req.split.description + (req.split.val.length ? '' : '; no held-out images: threshold from training-image scores (biased low)'),
+      seed: req.seed,
+      trainImages: req.split.train.length,
+      valImages: req.split.val.length,
+      byLabel: req.summary.byLabel,
+      seconds: (performance.now() - started) / 1000,
+    },
+    params: { ...params, loop: result.loop, timings: result.timings },
+  };
+  return { onnx: result.onnx, json };
+}
+
+export const kd: MethodDefinition = {
+  name: 'kd',
+  summary: 'Student-teacher knowledge distillation (frozen ImageNet teacher, student with SimAM and SSPCAB); feature-disagreement map',
+  learningType: 'one-class',
+  defaultBackbone: 'mobilenetv2',
+  train,
+};

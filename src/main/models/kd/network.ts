@@ -1,0 +1,116 @@
+/**
+ * KD graph pieces (METHODS.md, seed 001), all added to one GraphBuilder so the training graph and the exported
+ * model share them:
+ *
+ *   image uint8 [N,3,H,W] -> unit [0,1] (photometric standardisation, patchcore/network.ts imageToUnit)
+ *     teacher: the frozen backbone's feature outputs at several depths (embedBackbone)
+ *     student: a small randomly initialised CNN with one stage per teacher level (same stride), each stage
+ *              conv-BN-ReLU x2, optional SimAM after the stage, optional SSPCAB in the deepest stage, and a 1x1
+ *              head to the teacher level's channel count
+ *   per level: 1 − cos(teacher, student) along channels = distance map [N,1,h,w]
+ * Training loss = Σ levels mean(distance) + λ · SSPCAB reconstruction loss. Inference: every level's distance map
+ * resized to the finest level's grid and summed; kd/index.ts hands it to patchcore/anomalyMap.ts (resize to the
+ * image, Gaussian blur, score).
+ */
+import { StudioError } from '../../../shared/errors.js';
+import { batchNorm, conv2d, Net } from '../../engine/layers/index.js';
+import { simam } from '../../engine/layers/simam.js';
+import { sspcab } from '../../engine/layers/sspcab.js';
+import type { GraphBuilder } from '../../engine/onnx/graph.js';
+import { embedBackbone } from '../backbones/embed.js';
+import type { Backbone, FeatureSpec } from '../backbones/types.js';
+
+export interface StudentConfig {
+  /** Teacher levels, finest first; the student has one stage per level. */
+  levels: FeatureSpec[];
+  /** Student channels per level (same length as levels). */
+  widths: number[];
+  useSimam: boolean;
+  useSspcab: boolean;
+}
+
+export interface StudentOutputs {
+  features: string[];
+  /** SSPCAB's reconstruction loss (scalar), when the block is on. */
+  sspcabLoss?: string;
+}
+
+const EPS = 1e-6;
+
+function convBn(net: Net, name: string, x: string, inC: number, outC: number, stride: number, training: boolean): string {
+  return net.g.op('Relu', [batchNorm(net, `${name}.bn`, conv2d(net, `${name}.conv`, x, inC, outC, { stride }), outC, training)]);
+}
+
+/**
+ * The student on `unit` [N,3,H,W] in [0,1]. Parameter names depend only on the config, so a graph built with
+ * `training = false` (BatchNorm on running statistics) takes the trained weights by name.
+ */
+export function buildStudent(net: Net, unit: string, cfg: StudentConfig, training: boolean): StudentOutputs {
+  const g = net.g;
+  if (cfg.levels.length !== cfg.widths.length) throw new StudioError('BAD_REQUEST', `KD student: ${cfg.levels.length} levels but ${cfg.widths.length} widths.`);
+  // Centre the [0,1] input (≈ mean 0.5, std 0.2 after photometric standardisation) around 0.
+  let x = g.op('Mul', [g.op('Sub', [unit, g.constFloat(0.5)]), g.constFloat(4)], {}, 'student_input');
+  let inC = 3;
+  let stride = 1;
+  const features: string[] = [];
+  let sspcabLoss: string | undefined;
+  cfg.levels.forEach((level, i) => {
+    const w = cfg.widths[i];
+    // Stride-2 convs until this level's stride is reached, then a stride-1 conv.
+    let j = 0;
+    while (stride < level.stride) {
+      x = convBn(net, `student.s${i}.down${j++}`, x, inC, w, 2, training);
+      inC = w;
+      stride *= 2;
+    }
+    if (stride !== level.stride) throw new StudioError('BAD_REQUEST', `KD: teacher level ${level.name} has stride ${level.stride}, not a power of two above the previous level.`);
+    if (cfg.useSspcab && i === cfg.levels.length - 1) {
+      // Near the deepest distilled level (METHODS.md): predicts each position from its masked-out context.
+      const s = sspcab(net, `student.s${i}.sspcab`, x, inC);
+      x = s.output;
+      sspcabLoss = s.loss;
+    }
+    x = convBn(net, `student.s${i}.conv`, x, inC, w, 1, training);
+    inC = w;
+    if (cfg.useSimam) x = simam(g, x);
+    features.push(conv2d(net, `student.s${i}.head`, x, w, level.channels, { kernel: 1, pad: 0, bias: true }));
+  });
+  return { features, sspcabLoss };
+}
+
+/** 1 − cosine similarity along channels: [N,C,h,w] x2 -> [N,1,h,w]. */
+export function cosineDistance(g: GraphBuilder, a: string, b: string): string {
+  const axes = g.constInt64([1]);
+  const dot = g.op('ReduceSum', [g.op('Mul', [a, b]), axes], { keepdims: 1 });
+  const na = g.op('Sqrt', [g.op('Add', [g.op('ReduceSum', [g.op('Mul', [a, a]), axes], { keepdims: 1 }), g.constFloat(EPS)])]);
+  const nb = g.op('Sqrt', [g.op('Add', [g.op('ReduceSum', [g.op('Mul', [b, b]), axes], { keepdims: 1 }), g.constFloat(EPS)])]);
+  return g.op('Sub', [g.constFloat(1), g.op('Div', [dot, g.op('Mul', [na, nb])])], {}, 'cos_distance');
+}
+
+/** Teacher features of the configured levels (frozen backbone nodes, prefixed 'teacher/'). */
+export function teacherFeatures(g: GraphBuilder, backbone: Backbone, unit: string, levels: FeatureSpec[]): string[] {
+  const feats = embedBackbone(g, backbone, unit, levels.map((l) => l.name), 'teacher/');
+  return levels.map((l) => feats[l.name]);
+}
+
+/** The teacher's level specs, finest first, with a clear error for a name the backbone lacks. */
+export function levelSpecs(backbone: Backbone, names: string[]): FeatureSpec[] {
+  return names
+    .map((n) => {
+      const f = backbone.features.find((x) => x.name === n);
+      if (!f) throw new StudioError('BAD_REQUEST', `Backbone ${backbone.name} has no feature "${n}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
+      return f;
+    })
+    .sort((a, b) => a.stride - b.stride);
+}
+
+/** Per-level distance maps resized to the first (finest) map's grid and summed: [N,1,h,w]. */
+export function combineLevelMaps(g: GraphBuilder, maps: string[]): string {
+  const fineShape = g.op('Shape', [maps[0]]);
+  let sum = maps[0];
+  for (const m of maps.slice(1)) {
+    const up = g.op('Resize', [m, '', '', fineShape], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_level');
+    sum = g.op('Add', [sum, up]);
+  }
+  return sum;
+}

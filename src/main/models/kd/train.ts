@@ -1,0 +1,283 @@
+/**
+ * KD training: the student learns to reproduce the frozen teacher's features on good images, with our engine
+ * (buildTrainingModel -> Trainer -> runTrainingLoop: Adam, cosine schedule, checkpoint every epoch, cancel and
+ * deterministic resume). Then the inference graph (teacher + trained student + maps) is built and held-out images
+ * are scored through it for the threshold.
+ *
+ * Batches: random crops (cropSize²) of the preprocessed training images with random horizontal/vertical flips
+ * (light augmentation; crops also make a step 4x cheaper than whole 256 px images). The photometric
+ * standardisation uses the whole image's statistics, exactly as the exported graph does at inference.
+ */
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ImageRecord } from '../../../shared/dataset.js';
+import { StudioError } from '../../../shared/errors.js';
+import { preprocessImage, type Fit, type PreprocessSpec } from '../../data/preprocess.js';
+import { probeShapes } from '../../engine/autodiff/shapes.js';
+import { Net } from '../../engine/layers/index.js';
+import { GraphBuilder } from '../../engine/onnx/graph.js';
+import { arrayToTensor, serializeModel, type ModelProto, type TypedArray } from '../../engine/onnx/proto.js';
+import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
+import { cosineSchedule, runTrainingLoop, type LoopResult } from '../../engine/runtime/loop.js';
+import { Trainer } from '../../engine/runtime/trainer.js';
+import { Rng } from '../../engine/rng.js';
+import type { Backbone } from '../backbones/types.js';
+import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
+import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
+import { imageToUnit } from '../patchcore/network.js';
+import { openSession } from '../session.js';
+import type { TrainProgressEvent } from '../types.js';
+import { buildStudent, combineLevelMaps, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
+
+export interface KdParams {
+  /** Teacher feature names (finest first after sorting by stride). */
+  levels: string[];
+  /** Student channels per level. */
+  widths: number[];
+  useSimam: boolean;
+  useSspcab: boolean;
+  /** Weight λ of SSPCAB's reconstruction loss. */
+  sspcabWeight: number;
+  epochs: number;
+  /** Optional cap on the total number of steps (quick runs, tests). */
+  maxSteps?: number;
+  batch: number;
+  lr: number;
+  /** Side of the square training crops (a multiple of the deepest level's stride). */
+  cropSize: number;
+  fit: Fit;
+  imageSize: number;
+  maxLong: number;
+  /** Gaussian σ of the map blur, in input pixels. */
+  sigma: number;
+  /** Image score = mean of the top fraction of map pixels; 0 = the maximum. */
+  scoreTopFraction: number;
+  photometric: boolean;
+}
+
+export interface KdTrainInput {
+  root: string;
+  train: ImageRecord[];
+  val: ImageRecord[];
+  backbone: Backbone;
+  params: KdParams;
+  seed: number;
+  onProgress?: (e: TrainProgressEvent) => void;
+  signal?: AbortSignal;
+  workDir?: string;
+  resume?: boolean;
+}
+
+export interface KdTrained {
+  onnx: Uint8Array;
+  valScores: { path: string; label: string; score: number }[];
+  loop: Pick<LoopResult, 'steps' | 'startStep' | 'stoppedBy' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  timings: Record<string, number>;
+}
+
+export function preprocessSpec(p: KdParams, backbone: Backbone): PreprocessSpec {
+  const strides = levelSpecs(backbone, p.levels).map((l) => l.stride);
+  return { fit: p.fit, size: p.imageSize, multiple: Math.max(...strides), maxLong: p.maxLong };
+}
+
+export function studentConfig(p: KdParams, backbone: Backbone): StudentConfig {
+  return { levels: levelSpecs(backbone, p.levels), widths: p.widths, useSimam: p.useSimam, useSspcab: p.useSspcab };
+}
+
+/** A training image kept as uint8 planes plus the photometric statistics of the whole image. */
+interface Loaded {
+  data: Uint8Array;
+  h: number;
+  w: number;
+  mean: number;
+  std: number;
+}
+
+async function loadImages(root: string, images: ImageRecord[], spec: PreprocessSpec, onProgress?: (e: TrainProgressEvent) => void): Promise<Loaded[]> {
+  const out: Loaded[] = [];
+  for (const r of images) {
+    const pre = await preprocessImage(path.join(root, r.path), spec, r.path);
+    const { data } = pre;
+    let s = 0;
+    for (let i = 0; i < data.length; i++) s += data[i];
+    const mean = s / data.length / 255;
+    let v = 0;
+    for (let i = 0; i < data.length; i++) v += (data[i] / 255 - mean) ** 2;
+    out.push({ data, h: pre.geometry.inHeight, w: pre.geometry.inWidth, mean, std: Math.sqrt(v / data.length + 1e-6) });
+    onProgress?.({ stage: 'load', done: out.length, total: images.length });
+  }
+  return out;
+}
+
+/** Training forward graph: unit crops [B,3,c,c] -> loss (+ reported per-level and SSPCAB terms). */
+export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'>, batch: number, crop: number, seed: number) {
+  const g = new GraphBuilder('kd_train');
+  const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
+  const net = new Net(g, seed);
+  const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
+  const student = buildStudent(net, unit, cfg, true);
+  const terms: string[] = [];
+  cfg.levels.forEach((l, i) => {
+    const d = cosineDistance(g, teacher[i], student.features[i]);
+    terms.push(g.node('ReduceMean', [d], { keepdims: 0 }, { outputs: [`loss.${l.name}`] })[0]);
+  });
+  let loss = terms.length === 1 ? terms[0] : g.op('Sum', terms);
+  if (student.sspcabLoss) {
+    const named = g.node('Identity', [student.sspcabLoss], {}, { outputs: ['loss.sspcab'] })[0];
+    terms.push(named);
+    loss = g.op('Add', [loss, g.op('Mul', [named, g.constFloat(p.sspcabWeight)])]);
+  }
+  g.node('Identity', [loss], {}, { outputs: ['loss'] });
+  g.output('loss', 'float32', []);
+  for (const t of terms) g.output(t, 'float32', []);
+  return { model: g.build(), terms, params: net.params };
+}
+
+/** Exported model: image uint8 -> anomaly_map + score, with the student's weights taken from `weights` by name. */
+export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Map<string, { dims: number[]; data: TypedArray }>, seed: number): ModelProto {
+  const g = new GraphBuilder('kd');
+  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const unit = imageToUnit(g, image, p.photometric);
+  const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
+  const net = new Net(g, seed);
+  const student = buildStudent(net, unit, cfg, false);
+  for (const name of [...net.params, ...[...g.initializers.keys()].filter((k) => k.endsWith('.running_mean') || k.endsWith('.running_var'))]) {
+    const w = weights.get(name);
+    if (!w) throw new StudioError('INTERNAL', `KD export: no trained value for "${name}".`);
+    g.initializers.set(name, arrayToTensor(name, 'float32', w.dims, Float32Array.from(w.data as Float32Array)));
+  }
+  const maps = cfg.levels.map((_, i) => cosineDistance(g, teacher[i], student.features[i]));
+  const { map, score } = anomalyMapAndScore(g, combineLevelMaps(g, maps), image, p.sigma, p.scoreTopFraction);
+  g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
+  g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
+  g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
+  g.output(SCORE_OUTPUT, 'float32', ['N']);
+  return g.build({
+    producer: 'defect-studio',
+    docString: `KD (student-teacher), teacher ${backbone.name}, levels ${cfg.levels.map((l) => l.name).join('+')}, SimAM ${cfg.useSimam ? 'on' : 'off'}, SSPCAB ${cfg.useSspcab ? 'on' : 'off'}`,
+    metadata: { [MODEL_METADATA_KEY]: JSON.stringify({ method: 'kd', version: 1 }) },
+  });
+}
+
+/** Seeded permutation of 0..n-1 for one epoch. */
+function permutation(n: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/**
+ * The batch of one step, from the step number alone (deterministic resume): epoch permutation seeded by
+ * seed + epoch, crop offsets and flips by seed + step.
+ */
+export function makeBatchFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number): (step: number) => Record<string, ort.Tensor> {
+  let cached: { epoch: number; perm: Int32Array } | undefined;
+  return (step) => {
+    const epoch = Math.floor(step / stepsPerEpoch);
+    if (cached?.epoch !== epoch) cached = { epoch, perm: permutation(images.length, seed * 7919 + epoch) };
+    const rng = new Rng(seed * 104729 + step + 1);
+    const out = new Float32Array(batch * 3 * crop * crop);
+    const plane = crop * crop;
+    for (let b = 0; b < batch; b++) {
+      const img = images[cached.perm[((step % stepsPerEpoch) * batch + b) % images.length]];
+      const top = rng.int(img.h - crop + 1);
+      const left = rng.int(img.w - crop + 1);
+      const flipX = rng.next() < 0.5;
+      const flipY = rng.next() < 0.5;
+      const scale = 0.2 / img.std / 255;
+      const shift = 0.5 - (0.2 * img.mean) / img.std;
+      for (let c = 0; c < 3; c++) {
+        const src = c * img.h * img.w;
+        const dst = (b * 3 + c) * plane;
+        for (let y = 0; y < crop; y++) {
+          const sy = top + (flipY ? crop - 1 - y : y);
+          for (let x = 0; x < crop; x++) {
+            const sx = left + (flipX ? crop - 1 - x : x);
+            out[dst + y * crop + x] = img.data[src + sy * img.w + sx] * scale + shift;
+          }
+        }
+      }
+    }
+    return { unit: new ort.Tensor('float32', out, [batch, 3, crop, crop]) };
+  };
+}
+
+export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
+  const { root, train, val, backbone, params: p, seed, onProgress } = input;
+  if (train.length === 0) throw new StudioError('INVALID_STATE', 'KD needs at least one good training image; the training set is empty.');
+  const cfg = studentConfig(p, backbone);
+  const spec = preprocessSpec(p, backbone);
+  const maxStride = Math.max(...cfg.levels.map((l) => l.stride));
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  const images = await loadImages(root, train, spec, onProgress);
+  timings.loadSeconds = (performance.now() - t0) / 1000;
+
+  const smallest = Math.min(...images.map((i) => Math.min(i.h, i.w)));
+  const crop = Math.floor(Math.min(p.cropSize, smallest) / maxStride) * maxStride;
+  if (crop < maxStride) throw new StudioError('BAD_REQUEST', `KD: images of ${smallest} px are smaller than the deepest level's stride ${maxStride}; raise imageSize.`);
+  const batch = Math.max(1, Math.min(p.batch, images.length));
+  const stepsPerEpoch = Math.max(1, Math.floor(images.length / batch));
+  const totalSteps = Math.max(1, Math.min(p.maxSteps ?? Infinity, p.epochs * stepsPerEpoch));
+
+  t0 = performance.now();
+  const forward = buildTrainingForward(backbone, cfg, p, batch, crop, seed);
+  const makeBatch = makeBatchFn(images, batch, crop, stepsPerEpoch, seed);
+  const shapes = await probeShapes(forward.model, makeBatch(0));
+  const training = buildTrainingModel(forward.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: forward.params, reportOutputs: forward.terms });
+  const trainer = await Trainer.create(training, { optimizerName: 'adam' });
+  timings.buildSeconds = (performance.now() - t0) / 1000;
+  let loop: LoopResult;
+  try {
+    loop = await runTrainingLoop({
+      trainer,
+      forward: forward.model,
+      totalSteps,
+      stepsPerEpoch,
+      batchImages: batch,
+      makeBatch,
+      lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(20, Math.floor(totalSteps / 10)), floor: 0.05 }),
+      checkpointFile: input.workDir ? path.join(input.workDir, 'checkpoint.onnx') : undefined,
+      resume: input.resume,
+      signal: input.signal,
+      reportEvery: Math.max(1, Math.min(10, stepsPerEpoch)),
+      onProgress: (lp) => onProgress?.({ stage: 'train', done: lp.step, total: lp.totalSteps, losses: lp.losses, epoch: lp.epoch, imagesPerSecond: lp.imagesPerSecond, etaSeconds: lp.etaSeconds }),
+    });
+    if (loop.stoppedBy === 'cancelled') throw new StudioError('CANCELLED', `KD training cancelled at step ${loop.steps} of ${totalSteps}${input.workDir ? `; resume from ${input.workDir}` : ''}.`);
+    timings.trainSeconds = loop.seconds;
+    const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, trainer.stateTensors(), seed));
+    t0 = performance.now();
+    const valScores = await scoreImages(onnx, root, val, spec, onProgress);
+    timings.validateSeconds = (performance.now() - t0) / 1000;
+    return {
+      onnx,
+      valScores,
+      loop: { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null },
+      timings,
+    };
+  } finally {
+    await trainer.release();
+  }
+}
+
+/** Image scores of `images` through the exported model itself (the threshold's data). */
+async function scoreImages(onnx: Uint8Array, root: string, images: ImageRecord[], spec: PreprocessSpec, onProgress?: (e: TrainProgressEvent) => void) {
+  const scores: KdTrained['valScores'] = [];
+  if (!images.length) return scores;
+  const { session } = await openSession(onnx, 'KD model');
+  try {
+    for (const r of images) {
+      const pre = await preprocessImage(path.join(root, r.path), spec, r.path);
+      const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, pre.geometry.inHeight, pre.geometry.inWidth]) });
+      scores.push({ path: r.path, label: r.label, score: (out[SCORE_OUTPUT].data as Float32Array)[0] });
+      onProgress?.({ stage: 'validate', done: scores.length, total: images.length });
+    }
+  } finally {
+    await session.release();
+  }
+  return scores;
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../../src/cli/index.js';
+import { probeShapes } from '../../../../src/main/engine/autodiff/shapes.js';
+import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGraph.js';
+import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
+import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
+import { defaultParams } from '../../../../src/main/models/kd/index.js';
+import { buildTrainingForward, makeBatchFn, studentConfig } from '../../../../src/main/models/kd/train.js';
+import { readModelFolder } from '../../../../src/main/models/modelFolder.js';
+import { Rng } from '../../../../src/main/engine/rng.js';
+import { makeBlobDataset } from '../synthetic.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+let tmp: string;
+let data: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ds-kd-'));
+  data = path.join(tmp, 'blobs');
+  await makeBlobDataset(data, { size: 64, trainGood: 16, testGood: 8, testDefect: 8 });
+}, 60_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('KD student', () => {
+  it('the distillation loss (and each reported term) decreases in a few Adam steps', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p = defaultParams(backbone);
+    const cfg = studentConfig(p, backbone);
+    const fwd = buildTrainingForward(backbone, cfg, p, 4, 32, 0);
+    // A fixed batch of textured images in the training input's [0,1] photometric range.
+    const rng = new Rng(3);
+    const images = Array.from({ length: 4 }, () => ({ data: Uint8Array.from({ length: 3 * 32 * 32 }, (_, i) => 100 + 40 * Math.sin((i % 32) * 0.6) + rng.uniform(-15, 15)), h: 32, w: 32, mean: 0.45, std: 0.12 }));
+    const batch = makeBatchFn(images, 4, 32, 1, 0)(0);
+    const shapes = await probeShapes(fwd.model, batch);
+    const training = buildTrainingModel(fwd.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+    expect(training.params.every((n) => n.startsWith('student.'))).toBe(true); // the teacher stays frozen
+    const trainer = await Trainer.create(training, { provider: { provider: 'cpu', skipped: [] }, threads: 1 });
+    const first = await trainer.step(batch, 3e-3);
+    expect(Object.keys(first.terms).sort()).toEqual(['loss.block_10', 'loss.block_2', 'loss.block_5', 'loss.sspcab']);
+    let last = first;
+    for (let i = 0; i < 14; i++) last = await trainer.step(batch, 3e-3);
+    await trainer.release();
+    expect(last.loss).toBeLessThan(first.loss * 0.8);
+    expect(last.terms['loss.block_10']).toBeLessThan(first.terms['loss.block_10']);
+  }, 60_000);
+});
+
+describe('KD on generated blob defects (CLI end to end)', () => {
+  it('train --method kd writes a model folder; eval finds the blobs (image AUROC >= 0.9)', async () => {
+    const modelDir = path.join(tmp, 'model');
+    const c = capture();
+    const code = await main(['train', '--method', 'kd', '--data', data, '--out', modelDir, '--image-size', '64', '--epochs', '25', '--seed', '1', '--progress', 'json'], c.io);
+    expect(code, c.err.join('\n')).toBe(0);
+    const folder = await readModelFolder(modelDir);
+    expect(folder.json.method).toBe('kd');
+    expect(folder.json.threshold).toBeGreaterThan(0);
+    const loop = folder.json.params.loop as { steps: number; firstLoss: number; lastLoss: number };
+    expect(loop.lastLoss).toBeLessThan(loop.firstLoss);
+    const e = capture();
+    expect(await main(['eval', '--model', modelDir, '--data', data, '--json'], e.io), e.err.join('\n')).toBe(0);
+    const r = JSON.parse(e.out[0]) as { image_auroc: number; pixel_auroc: number; testImages: number };
+    expect(r.testImages).toBe(16);
+    expect(r.image_auroc).toBeGreaterThanOrEqual(0.9);
+    expect(r.pixel_auroc).toBeGreaterThanOrEqual(0.85);
+  }, 60_000);
+});

@@ -1,16 +1,29 @@
 /** `train --method patchcore --data DIR --out MODELDIR`: train an anomaly model on the good images of a dataset. */
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';
-import { flag, intFlag, parseArgs, requireFlag } from '../args.js';
+import { flag, hasFlag, intFlag, parseArgs, requireFlag } from '../args.js';
 import { EXIT_OK, type CliCommand } from '../command.js';
 import { progressBar } from '../progress.js';
+import { formatProgressLine } from '../../main/jobs/protocol.js';
 import { scanDataset } from '../../main/data/scan.js';
 import { methodByName, METHODS } from '../../main/models/index.js';
 import { writeModelFolder } from '../../main/models/modelFolder.js';
 import { splitForTraining } from '../../main/models/split.js';
+import type { TrainRequest } from '../../main/models/types.js';
+
+/** The execution provider training will use, for the JSON progress lines (the engine's probe, asked once). */
+async function providerName(): Promise<string | null> {
+  try {
+    const { chooseProvider } = await import('../../main/engine/runtime/providers.js');
+    return (await chooseProvider()).provider;
+  } catch {
+    return null;
+  }
+}
 
 const usage = `Usage: node bin/defect-studio.js train --method patchcore --data DIR --out MODELDIR
-         [--backbone NAME|PATH] [--image-size N] [--seed N]
+         [--backbone NAME|PATH] [--image-size N] [--seed N] [--epochs N]
+         [--work-dir DIR [--resume]] [--progress bar|json]
 
 Trains on the good training images of DIR and writes MODELDIR/model.onnx + model.json.
   MVTec AD layout: train/good is the training set (10% held out for the threshold), test/ is the test set.
@@ -22,15 +35,44 @@ Options:
   --backbone    mobilenetv2 (ImageNet, default), resnet (random init), or a backbone .onnx file
   --image-size  short side of the model input in pixels (default 256)
   --seed        split, projection and coreset seed (default 0)
+  --epochs      training epochs of trained methods (params.epochs; default: the method's)
+  --work-dir    folder for checkpoints (checkpoint.onnx) and training state; Ctrl-C / SIGTERM checkpoint there
+  --resume      continue from --work-dir's checkpoint (same data, settings and seed give the same result)
+  --progress    bar (default): a progress bar on stderr; json: one JSON object per line on stderr
+                ({"type":"progress","stage","step","totalSteps","epoch","losses","imagesPerSecond",
+                "etaSeconds","executionProvider"}), the protocol of the jobs service (src/main/jobs/protocol.ts)
 
-Progress goes to stderr; a JSON summary to stdout. Exit 2 on bad input (no good images, unreadable data).`;
+Progress goes to stderr; a JSON summary to stdout. Exit 2 on bad input (no good images, unreadable data),
+130 when cancelled (SIGINT/SIGTERM; with --work-dir the checkpoint is written first, resume with --resume).`;
+
+/** Exit status of a cancelled training (128 + SIGINT, the shell's convention). */
+const EXIT_CANCELLED = 130;
+
+/** SIGINT / SIGTERM abort the training (the loop checkpoints); a second signal ends the process at once. */
+function abortOnSignals(io: { err(line: string): void }): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctl.signal.aborted) process.exit(EXIT_CANCELLED);
+    io.err(`${sig}: stopping at the next step${sig === 'SIGINT' ? ' (press Ctrl-C again to quit at once)' : ''}`);
+    ctl.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
 
 export const command: CliCommand = {
   name: 'train',
   summary: 'Train an anomaly-detection model (PatchCore) on the good images of a dataset',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed'] });
+    const args = parseArgs(argv, { values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress'], booleans: ['resume'] });
     if (args.positional.length) throw new StudioError('BAD_REQUEST', `Unexpected argument "${args.positional[0]}".\n\n${usage}`);
     const method = methodByName(requireFlag(args, 'method'));
     const root = path.resolve(requireFlag(args, 'data'));
@@ -40,21 +82,61 @@ export const command: CliCommand = {
     if (imageSize !== undefined && (imageSize < 32 || imageSize > 2048)) {
       throw new StudioError('BAD_REQUEST', `--image-size must be between 32 and 2048 pixels, got ${imageSize}.`);
     }
+    const epochs = flag(args, 'epochs') === undefined ? undefined : intFlag(args, 'epochs', 1);
+    if (epochs !== undefined && epochs < 1) throw new StudioError('BAD_REQUEST', `--epochs must be at least 1, got ${epochs}.`);
+    const progressMode = flag(args, 'progress') ?? 'bar';
+    if (progressMode !== 'bar' && progressMode !== 'json') throw new StudioError('BAD_REQUEST', `--progress must be bar or json, got "${progressMode}".`);
+    const workDir = flag(args, 'work-dir') === undefined ? undefined : path.resolve(flag(args, 'work-dir')!);
+    const resume = hasFlag(args, 'resume');
+    if (resume && !workDir) throw new StudioError('BAD_REQUEST', '--resume needs --work-dir (the folder holding checkpoint.onnx).');
     const { summary, images } = await scanDataset(root);
     for (const w of summary.warnings) io.err(`warning: ${w}`);
     if (summary.broken.length) io.err(`warning: ${summary.broken.length} broken file(s) skipped, e.g. ${summary.broken[0].path}: ${summary.broken[0].reason}`);
     const split = splitForTraining(images, seed, root);
     io.err(`${method.name}: ${split.train.length} training, ${split.val.length} validation images (${split.description})`);
     const bar = progressBar(io);
-    const trained = await method.train({
-      root,
-      summary,
-      split,
-      backbone: flag(args, 'backbone'),
-      imageSize,
-      seed,
-      onProgress: (e) => bar(e.stage, e.done, e.total),
-    });
+    const provider = progressMode === 'json' ? await providerName() : null;
+    const stop = abortOnSignals(io);
+    const show: TrainRequest['onProgress'] =
+      progressMode === 'json'
+        ? (e) =>
+            io.err(formatProgressLine({
+              stage: e.stage, step: e.done, totalSteps: e.total, epoch: e.epoch ?? null, losses: e.losses ?? {},
+              imagesPerSecond: e.imagesPerSecond ?? null, etaSeconds: e.etaSeconds ?? null, executionProvider: provider,
+            }))
+        : (e) => bar(e.stage, e.done, e.total);
+    // Reports without losses come from stages outside the training loop (PatchCore's features, a method's
+    // validation), where there is nothing to checkpoint: a cancel is honoured there at the next report. Inside the
+    // loop the method sees the signal itself and checkpoints first.
+    const onProgress: TrainRequest['onProgress'] = (e) => {
+      if (stop.signal.aborted && e.losses === undefined) throw new StudioError('CANCELLED', `Training was cancelled during ${e.stage} (${e.done}/${e.total}).`);
+      show(e);
+    };
+    let trained;
+    try {
+      trained = await method.train({
+        root,
+        summary,
+        split,
+        backbone: flag(args, 'backbone'),
+        imageSize,
+        seed,
+        ...(epochs !== undefined ? { params: { epochs } } : {}),
+        onProgress,
+        signal: stop.signal,
+        workDir,
+        resume,
+      });
+    } catch (e) {
+      if (e instanceof StudioError && e.code === 'CANCELLED') {
+        io.err(`cancelled: ${e.message}${workDir ? ` Resume with --work-dir ${workDir} --resume.` : ''}`);
+        return EXIT_CANCELLED;
+      }
+      throw e;
+    } finally {
+      stop.dispose();
+    }
+    if (stop.signal.aborted) io.err('warning: the method finished before it saw the cancel request; its model is written.');
     await writeModelFolder(out, trained.onnx, trained.json);
     const j = trained.json;
     io.out(JSON.stringify({

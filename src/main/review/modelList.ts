@@ -14,7 +14,7 @@ import { ModelJson } from '../models/modelFolder.js';
  * model.json only: listing must stay fast with many large models. The ONNX file itself is checked when a run
  * loads it (AnomalyModel.load → readModelFolder), which names the problem the same way.
  */
-async function readModelJson(dir: string): Promise<ModelJson> {
+export async function readModelJson(dir: string): Promise<ModelJson> {
   const jsonPath = path.join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new StudioError('UNREADABLE', `${dir} is not a Defect Studio model folder: model.json is missing (train one with \`train --method patchcore\`).`);
   if (!existsSync(path.join(dir, 'model.onnx'))) throw new StudioError('UNREADABLE', `Model folder ${dir} is incomplete: model.onnx is missing.`);

@@ -1,4 +1,5 @@
 /** `train --method patchcore --data DIR --out MODELDIR`: train an anomaly model on the good images of a dataset. */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';
 import { flag, hasFlag, intFlag, parseArgs, requireFlag } from '../args.js';
@@ -38,6 +39,7 @@ Options:
   --epochs      training epochs of trained methods (params.epochs; default: the method's)
   --work-dir    folder for checkpoints (checkpoint.onnx) and training state; Ctrl-C / SIGTERM checkpoint there
   --resume      continue from --work-dir's checkpoint (same data, settings and seed give the same result)
+  --skips       ear: U-Net skip switches at inference, shallow level first (default 0,1,1: shallow off)
   --progress    bar (default): a progress bar on stderr; json: one JSON object per line on stderr
                 ({"type":"progress","stage","step","totalSteps","epoch","losses","imagesPerSecond",
                 "etaSeconds","executionProvider"}), the protocol of the jobs service (src/main/jobs/protocol.ts)
@@ -72,7 +74,7 @@ export const command: CliCommand = {
   summary: 'Train an anomaly-detection model (PatchCore) on the good images of a dataset',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress'], booleans: ['resume'] });
+    const args = parseArgs(argv, { values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips'], booleans: ['resume'] });
     if (args.positional.length) throw new StudioError('BAD_REQUEST', `Unexpected argument "${args.positional[0]}".\n\n${usage}`);
     const method = methodByName(requireFlag(args, 'method'));
     const root = path.resolve(requireFlag(args, 'data'));
@@ -84,11 +86,13 @@ export const command: CliCommand = {
     }
     const epochs = flag(args, 'epochs') === undefined ? undefined : intFlag(args, 'epochs', 1);
     if (epochs !== undefined && epochs < 1) throw new StudioError('BAD_REQUEST', `--epochs must be at least 1, got ${epochs}.`);
+    const skips = flag(args, 'skips'); // EAR: skip levels kept at inference, e.g. 0,1,1 (params.skips)
     const progressMode = flag(args, 'progress') ?? 'bar';
     if (progressMode !== 'bar' && progressMode !== 'json') throw new StudioError('BAD_REQUEST', `--progress must be bar or json, got "${progressMode}".`);
     const workDir = flag(args, 'work-dir') === undefined ? undefined : path.resolve(flag(args, 'work-dir')!);
     const resume = hasFlag(args, 'resume');
     if (resume && !workDir) throw new StudioError('BAD_REQUEST', '--resume needs --work-dir (the folder holding checkpoint.onnx).');
+    if (workDir) await mkdir(workDir, { recursive: true });
     const { summary, images } = await scanDataset(root);
     for (const w of summary.warnings) io.err(`warning: ${w}`);
     if (summary.broken.length) io.err(`warning: ${summary.broken.length} broken file(s) skipped, e.g. ${summary.broken[0].path}: ${summary.broken[0].reason}`);
@@ -121,7 +125,7 @@ export const command: CliCommand = {
         backbone: flag(args, 'backbone'),
         imageSize,
         seed,
-        ...(epochs !== undefined ? { params: { epochs } } : {}),
+        ...(epochs !== undefined || skips !== undefined ? { params: { ...(epochs !== undefined ? { epochs } : {}), ...(skips !== undefined ? { skips } : {}) } } : {}),
         onProgress,
         signal: stop.signal,
         workDir,

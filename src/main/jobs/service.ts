@@ -82,6 +82,9 @@ export class JobsService {
     const s = new JobsService(o);
     for (const job of await s.store.loadAll((id, e) => s.emitLog(id, 'warn', `job record unreadable, skipped: ${(e as Error).message}`))) {
       s.jobs.set(job.id, job);
+      if (job.state === 'running' && job.pid && alive(job.pid) && job.ownerPid && job.ownerPid !== process.pid && alive(job.ownerPid)) {
+        continue; // another app instance (or `jobs resume` in a terminal) runs it: show it, do not touch it
+      }
       if (job.state === 'running') {
         await s.update(job.id, {
           state: 'interrupted',
@@ -132,6 +135,7 @@ export class JobsService {
       state: 'queued',
       phase: null,
       pid: null,
+      ownerPid: null,
       createdAt: now.toISOString(),
       startedAt: null,
       endedAt: null,
@@ -161,6 +165,7 @@ export class JobsService {
       return this.update(id, { state: 'cancelled', resumable: true, endedAt: new Date().toISOString() });
     }
     const r = this.running.get(id);
+    if (job.state === 'running' && !r) throw new StudioError('INVALID_STATE', `Job ${id} is run by another process (${job.ownerPid}); cancel it there.`);
     if (job.state !== 'running' || !r) throw new StudioError('INVALID_STATE', `Job ${id} is ${job.state}; only queued or running jobs can be cancelled.`);
     this.stopProcess(id, r, 'cancel');
     return job;
@@ -293,7 +298,7 @@ export class JobsService {
       },
     );
     r.proc = proc;
-    await this.update(id, { phase, pid: proc.pid });
+    await this.update(id, { phase, pid: proc.pid, ownerPid: process.pid });
     // A cancel that arrived while the process was being started.
     if (r.stop) proc.kill('SIGTERM');
     const { code, signal } = await proc.exited;

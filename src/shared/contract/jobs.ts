@@ -46,6 +46,8 @@ export const JobRecord = z.object({
   /** Which child process is (or was last) running. */
   phase: z.enum(['train', 'eval']).nullable(),
   pid: z.number().int().nullable(),
+  /** Process id of the app (or CLI) that runs the job; another live owner's running job is left alone. */
+  ownerPid: z.number().int().nullable().default(null),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),

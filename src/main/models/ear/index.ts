@@ -1,0 +1,125 @@
+/**
+ * EAR, Excision And Recovery (seed 002, METHODS.md): one deterministic attention mask per image, the excised
+ * region obfuscated as a mosaic hint, a U-Net with per-level switchable skips (all on in training, shallow off at
+ * inference) recovers the picture; the recovery error is the anomaly map. See README.md for the measured choices.
+ */
+import { StudioError } from '../../../shared/errors.js';
+import { resolveBackbone } from '../backbones/index.js';
+import type { Backbone } from '../backbones/types.js';
+import { MODEL_FORMAT_VERSION, scoreStats, type ModelJson } from '../modelFolder.js';
+import { chooseThreshold } from '../threshold.js';
+import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
+import { attentionLevel } from './attention.js';
+import { preprocessSpec, trainEar, type EarParams } from './train.js';
+
+/** Defaults, chosen on magnetic tile (README.md). */
+export function defaultParams(): EarParams {
+  return {
+    imageSize: 256,
+    maxLong: 768,
+    scale: 2,
+    photometric: true,
+    attention: 'contrast',
+    maskFraction: 0.1,
+    dilate: 1,
+    hint: 'mosaic',
+    mosaicCell: 4,
+    channels: [8, 16, 32],
+    inferenceSkips: [false, true, true],
+    steps: 1500,
+    batch: 8,
+    crop: 64,
+    lr: 2e-3,
+    randomBoxes: 1,
+    l1Weight: 1,
+    ssimWeight: 0.2,
+    errorSsimWeight: 1,
+    sigma: 4,
+    scoreTopFraction: 0.01,
+  };
+}
+
+/**
+ * `--skips` / params.skips: which levels stay on at inference, shallow first, as "0,1,1" or booleans. A single
+ * number n means "the n shallowest off, the rest on".
+ */
+export function parseSkips(v: unknown, levels: number): boolean[] {
+  if (Array.isArray(v)) return v.map((x) => x === true || x === 1 || x === '1');
+  const s = String(v).trim();
+  if (levels > 1 && /^\d+$/.test(s) && Number(s) < levels) return Array.from({ length: levels }, (_, i) => i >= Number(s));
+  const parts = s.split(',').map((x) => x.trim());
+  if (parts.length !== levels || parts.some((x) => x !== '0' && x !== '1')) {
+    throw new StudioError('BAD_REQUEST', `--skips "${s}": give ${levels} comma-separated 0/1 switches, shallow level first (e.g. ${Array.from({ length: levels }, (_, i) => (i === 0 ? 0 : 1)).join(',')}), or the number of shallow levels to switch off.`);
+  }
+  return parts.map((x) => x === '1');
+}
+
+export function resolveParams(req: Pick<TrainRequest, 'imageSize' | 'params'>): EarParams {
+  const { skips, ...rest } = (req.params ?? {}) as Partial<EarParams> & { skips?: unknown };
+  const p: EarParams = { ...defaultParams(), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...rest };
+  if (rest.channels && !rest.inferenceSkips) p.inferenceSkips = p.channels.map((_, i) => i > 0);
+  if (skips !== undefined) p.inferenceSkips = parseSkips(skips, p.channels.length);
+  return p;
+}
+
+async function train(req: TrainRequest): Promise<TrainedModel> {
+  const started = performance.now();
+  const backbone: Backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
+  const params = resolveParams(req);
+  const result = await trainEar({
+    root: req.root,
+    train: req.split.train,
+    val: req.split.val.length ? req.split.val : req.split.train,
+    backbone,
+    params,
+    seed: req.seed,
+    onProgress: req.onProgress,
+    signal: req.signal,
+    workDir: req.workDir,
+    resume: req.resume,
+  });
+  const { threshold, source } = chooseThreshold(result.valScores);
+  const goodScores = result.valScores.filter((v) => v.label === 'good').map((v) => v.score);
+  const spec = preprocessSpec(params, backbone);
+  const level = attentionLevel(backbone, params.attention);
+  const json: ModelJson = {
+    format: 'defect-studio-model',
+    version: MODEL_FORMAT_VERSION,
+    method: 'ear',
+    createdAt: new Date().toISOString(),
+    backbone: { name: backbone.name, provenance: backbone.provenance, features: backbone.features.filter((f) => f.name === level.name), normalisation: backbone.normalisation },
+    input: {
+      name: 'image',
+      dtype: 'uint8',
+      layout: 'NCHW',
+      channels: 3,
+      ...spec,
+      note: 'RGB planes 0-255 (grayscale replicated), geometry per src/main/data/preprocess.ts; /255, gray, attention mask, mosaic, U-Net and error map are inside model.onnx',
+    },
+    outputs: { map: 'anomaly_map', score: 'score' },
+    threshold,
+    thresholdSource: source,
+    scoreStats: scoreStats(goodScores),
+    mapPng: { maxValue: threshold > 0 ? 2 * threshold : 1, formula: 'value = png16 / 65535 * maxValue (values above maxValue are clamped; the threshold is mid-scale)' },
+    training: {
+      root: req.root,
+      layout: req.summary.layout,
+      split: req.split.description + (req.split.val.length ? '' : '; no held-out images: threshold from training-image scores (biased low)'),
+      seed: req.seed,
+      trainImages: req.split.train.length,
+      valImages: req.split.val.length,
+      byLabel: req.summary.byLabel,
+      seconds: (performance.now() - started) / 1000,
+    },
+    params: { ...params, trainingCrop: result.crop, loop: result.loop, timings: result.timings },
+  };
+  return { onnx: result.onnx, json };
+}
+
+export const ear: MethodDefinition = {
+  name: 'ear',
+  summary: 'Excision and recovery: attention mask + mosaic hint, U-Net with shallow skips off at inference; recovery error map',
+  learningType: 'one-class',
+  defaultBackbone: 'mobilenetv2',
+  train,
+};

@@ -7,6 +7,7 @@
  * only when the server keeps its port (serve --port N); Electron always has one origin.
  */
 import { Dexie, type Table } from 'dexie';
+import type { AnnotationClass, MaskBytes } from '../shared/contract/annotations.js';
 import type { DatasetLayout, ImageFilter } from '../shared/dataset.js';
 
 export interface RememberedDataset {
@@ -29,15 +30,48 @@ export interface UiState {
   showMask: boolean;
 }
 
+/**
+ * One image's mask as last edited in Annotate. Written on every finished stroke *before* the main process is asked
+ * to write the PNG, so closing or killing the app loses at most the stroke in progress; `saved` turns 1 once the
+ * PNG with this `revision` is on disk. An entry with saved = 0 is newer than the disk and wins on reopen.
+ */
+export interface StoredMask {
+  /** `${datasetId}|${imagePath}` */
+  key: string;
+  datasetId: string;
+  imagePath: string;
+  mask: MaskBytes;
+  classes: AnnotationClass[];
+  revision: number;
+  saved: 0 | 1;
+  /** Why the last write to disk failed, or null. */
+  error: string | null;
+  updatedAt: number;
+}
+
+export function storedMaskKey(datasetId: string, imagePath: string): string {
+  return `${datasetId}|${imagePath}`;
+}
+
+/** Defect classes of one dataset as the Annotate screen last had them. */
+export interface StoredClasses {
+  datasetId: string;
+  classes: AnnotationClass[];
+}
+
 export const DEFAULT_UI: UiState = { key: 'ui', currentDatasetId: null, viewerOpen: false, showMask: true };
 
 export class StudioDb extends Dexie {
   datasets!: Table<RememberedDataset, string>;
   ui!: Table<UiState, string>;
+  masks!: Table<StoredMask, string>;
+  annotationClasses!: Table<StoredClasses, string>;
 
   constructor(name = 'defect-studio') {
     super(name);
     this.version(1).stores({ datasets: 'id, root, openedAt', ui: 'key' });
+    // v2 (Annotate): masks not yet confirmed on disk, and each dataset's defect classes. Adding tables needs no upgrade().
+    this.version(2).stores({ datasets: 'id, root, openedAt', ui: 'key', masks: 'key, datasetId, saved', annotationClasses: 'datasetId' });
   }
 
   async listDatasets(): Promise<RememberedDataset[]> {

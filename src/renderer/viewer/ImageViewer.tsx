@@ -171,7 +171,7 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
 }
 
 /** Fields where typing or arrow keys mean something to the field itself; checkboxes and buttons do not. */
-function capturesKeys(target: EventTarget | null): boolean {
+export function capturesKeys(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA') return true;
   if (target.tagName !== 'INPUT') return false;

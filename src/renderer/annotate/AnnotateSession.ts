@@ -1,0 +1,205 @@
+/**
+ * The Annotate screen's model outside React: which image is open, its AnnotateEditor, where its starting mask came
+ * from, and the dataset's defect classes. Opening an image loads the picture (asset URL) and the starting mask:
+ * an unsaved Dexie entry first (newer than the disk), else the studio's PNG, else the dataset's own mask
+ * (ImageRecord.maskPath), else empty. Every `committed` editor event is handed to MaskPersistence.
+ *
+ * One editor per image: a new image gets a new AnnotateEditor (fresh history), with the tool and settings of the
+ * previous one carried over.
+ */
+import type { StudioClient } from '../../shared/client.js';
+import { decodeMaskBytes, type AnnotationClass } from '../../shared/contract/annotations.js';
+import type { ImageRecord } from '../../shared/dataset.js';
+import type { StudioDb } from '../db.js';
+import { AnnotateEditor, interpretMaskImage, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
+import { Store } from '../state/store.js';
+import { loadImage } from '../viewer/loadImage.js';
+import { DEFAULT_CLASSES, mergeClasses, newClass } from './classes.js';
+import type { MaskPersistence } from './MaskPersistence.js';
+
+export type MaskSource = 'unsaved' | 'studio' | 'dataset' | 'none';
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  /** Increases per notice so that the same sentence twice still shows. */
+  seq: number;
+}
+
+export interface SessionState {
+  status: 'empty' | 'loading' | 'ready' | 'error';
+  datasetId: string | null;
+  record: ImageRecord | null;
+  editor: AnnotateEditor | null;
+  image: HTMLImageElement | null;
+  maskSource: MaskSource;
+  /** Why the starting mask could not be used (wrong size or mode); the editor then starts empty. */
+  maskProblem: string | null;
+  /** Why the image could not be opened. */
+  error: string | null;
+  classes: AnnotationClass[];
+  notice: Notice | null;
+  /** Whether an anomaly map is loaded for the open image (heatmap-to-mask needs one). */
+  hasHeatmap: boolean;
+}
+
+/** Supplies the anomaly map of an image, when the Review screen has a run for it; null when there is none. */
+export type HeatmapLoader = (datasetId: string, record: ImageRecord) => Promise<Heatmap | null>;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class AnnotateSession extends Store<SessionState> {
+  private request = 0;
+  private unbind: (() => void) | null = null;
+  private noticeSeq = 0;
+  private carried: { tool: ToolId; settings: EditorSettings; classId: number } | null = null;
+  private heatmapLoader: HeatmapLoader | null = null;
+
+  constructor(
+    private readonly client: StudioClient,
+    private readonly db: StudioDb,
+    readonly persistence: MaskPersistence,
+  ) {
+    super({
+      status: 'empty',
+      datasetId: null,
+      record: null,
+      editor: null,
+      image: null,
+      maskSource: 'none',
+      maskProblem: null,
+      error: null,
+      classes: [...DEFAULT_CLASSES],
+      notice: null,
+      hasHeatmap: false,
+    });
+  }
+
+  setHeatmapLoader(loader: HeatmapLoader | null): void {
+    this.heatmapLoader = loader;
+  }
+
+  /** Opens one image for annotation; a later call supersedes an earlier one still loading. */
+  async open(datasetId: string, record: ImageRecord): Promise<void> {
+    const s = this.get();
+    if (s.datasetId === datasetId && s.record?.path === record.path && s.status !== 'error') return;
+    const request = ++this.request;
+    this.patch({ status: 'loading', datasetId, record, error: null, maskProblem: null });
+    try {
+      const [image, loaded, unsaved, storedClasses] = await Promise.all([
+        loadImage(this.client.assetUrl({ kind: 'image', datasetId, path: record.path }), record.path),
+        this.client.invoke('annotations.load', { datasetId, imagePath: record.path, maskPath: record.maskPath }),
+        this.persistence.unsavedMask(datasetId, record.path),
+        this.db.annotationClasses.get(datasetId),
+      ]);
+      if (request !== this.request) return;
+      const width = image.naturalWidth;
+      const height = image.naturalHeight;
+      const classes = mergeClasses(storedClasses?.classes, unsaved?.classes, loaded.classes, s.datasetId === datasetId ? s.classes : null, DEFAULT_CLASSES);
+
+      let mask: Uint8Array | undefined;
+      let maskSource: MaskSource = 'none';
+      let maskProblem: string | null = null;
+      try {
+        if (unsaved) {
+          mask = interpretMaskImage({ ...unsaved.mask, data: decodeMaskBytes(unsaved.mask) }, { width, height }, classes, classes[0].id, `unsaved mask of ${record.path}`);
+          maskSource = 'unsaved';
+        } else if (loaded.mask && loaded.file) {
+          // A binary (0/255) mask from the dataset paints the class named like the image's label, else the first.
+          const binaryClass = classes.find((c) => c.name === record.label) ?? classes[0];
+          mask = interpretMaskImage({ ...loaded.mask, data: decodeMaskBytes(loaded.mask, loaded.file) }, { width, height }, classes, binaryClass.id, loaded.file);
+          maskSource = loaded.source;
+        }
+      } catch (e) {
+        mask = undefined;
+        maskProblem = `${message(e)} Annotate starts from an empty mask; saving writes a new studio mask and leaves that file as it is.`;
+      }
+
+      const editor = new AnnotateEditor({ width, height, mask, classes, settings: this.carried?.settings, maskSource: record.path });
+      if (this.carried) {
+        editor.setCurrentTool(this.carried.tool);
+        if (classes.some((c) => c.id === this.carried!.classId)) editor.setCurrentClass(this.carried.classId);
+      }
+      this.bind(editor, datasetId, record.path);
+      this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false });
+      void this.db.annotationClasses.put({ datasetId, classes });
+      void this.loadHeatmap(editor, datasetId, record, request);
+    } catch (e) {
+      if (request !== this.request) return;
+      this.unbind?.();
+      this.unbind = null;
+      this.patch({ status: 'error', editor: null, image: null, error: message(e) });
+    }
+  }
+
+  private async loadHeatmap(editor: AnnotateEditor, datasetId: string, record: ImageRecord, request: number): Promise<void> {
+    if (!this.heatmapLoader) return;
+    try {
+      const heatmap = await this.heatmapLoader(datasetId, record);
+      if (request !== this.request || !heatmap) return;
+      editor.setHeatmap(heatmap);
+      this.patch({ hasHeatmap: true });
+    } catch (e) {
+      this.notify('warning', `No anomaly map for ${record.path}: ${message(e)}`);
+    }
+  }
+
+  /** Wires one editor to persistence and notices; the previous editor's listeners are removed. */
+  private bind(editor: AnnotateEditor, datasetId: string, imagePath: string): void {
+    this.unbind?.();
+    const offs = [
+      editor.on('committed', () => {
+        void this.persistence
+          .save({ datasetId, imagePath, mask: editor.getMask(), width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes })
+          .catch((e: unknown) => this.notify('error', `The edit could not be stored in the browser database: ${message(e)}`));
+      }),
+      editor.on('notice', (n) => this.notify(n.level, n.message)),
+      editor.on('change', () => {
+        this.carried = { tool: editor.getCurrentToolId(), settings: { ...editor.getSettings() }, classId: editor.getCurrentClassId() };
+      }),
+    ];
+    this.unbind = () => offs.forEach((off) => off());
+  }
+
+  notify(level: Notice['level'], text: string): void {
+    this.patch({ notice: { level, message: text, seq: ++this.noticeSeq } });
+  }
+
+  dismissNotice(): void {
+    this.patch({ notice: null });
+  }
+
+  /** Adds a class (smallest free id, next colour) to the open editor and the dataset's remembered list. */
+  addClass(name: string): AnnotationClass | null {
+    const trimmed = name.trim();
+    const { classes, editor, datasetId } = this.get();
+    if (!trimmed) return null;
+    if (classes.some((c) => c.name === trimmed)) {
+      this.notify('warning', `A class named "${trimmed}" already exists.`);
+      return null;
+    }
+    const c = newClass(classes, trimmed);
+    if (!c) {
+      this.notify('warning', 'All 255 class ids are in use.');
+      return null;
+    }
+    const next = [...classes, c].sort((a, b) => a.id - b.id);
+    editor?.setClasses(next);
+    editor?.setCurrentClass(c.id);
+    this.patch({ classes: next });
+    if (datasetId) void this.db.annotationClasses.put({ datasetId, classes: next });
+    return c;
+  }
+
+  /** Releases the editor's listeners (screen unmount). */
+  dispose(): void {
+    this.unbind?.();
+    this.unbind = null;
+  }
+
+  private patch(p: Partial<SessionState>): void {
+    this.set({ ...this.get(), ...p });
+  }
+}

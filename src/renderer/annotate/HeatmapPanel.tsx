@@ -1,0 +1,73 @@
+/**
+ * Heatmap to mask: the model's anomaly map above the threshold becomes a proposal painted in the current class, as
+ * one undoable edit the user then corrects. Click a region with the Heatmap tool (H) to take only that component.
+ */
+import { useMemo } from 'react';
+import type { AnnotateEditor } from '../editor/index.js';
+import { useEditorValue } from './useEditorValue.js';
+
+function range(data: Float32Array): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : { min: 0, max: 1 };
+}
+
+export function HeatmapPanel({ editor, onError }: { editor: AnnotateEditor; onError: (message: string) => void }) {
+  const heatmap = useEditorValue(editor, 'heatmap', () => editor.getHeatmap());
+  const threshold = useEditorValue(editor, 'threshold', () => editor.getSettings().threshold);
+  const minArea = useEditorValue(editor, 'min area', () => editor.getSettings().minArea);
+  const r = useMemo(() => (heatmap ? range(heatmap.data) : { min: 0, max: 1 }), [heatmap]);
+  const step = (r.max - r.min) / 200 || 0.01;
+  return (
+    <section className="panel-section" data-testid="annotate-heatmap" data-available={heatmap ? 'true' : 'false'}>
+      <h3 className="section-title">Heatmap to mask</h3>
+      {!heatmap && <p className="empty-note">No anomaly map for this image: run a model on it in Review first.</p>}
+      <label className="field annotate-row">
+        Threshold
+        <input
+          type="range"
+          data-testid="annotate-threshold"
+          min={r.min}
+          max={r.max}
+          step={step}
+          value={threshold}
+          disabled={!heatmap}
+          onChange={(e) => editor.updateSettings({ threshold: Number(e.target.value) })}
+        />
+        <span className="mono annotate-num">{threshold.toPrecision(3)}</span>
+      </label>
+      <label className="field annotate-row">
+        Min area
+        <input
+          className="input"
+          type="number"
+          min={0}
+          data-testid="annotate-min-area"
+          value={minArea}
+          disabled={!heatmap}
+          onChange={(e) => editor.updateSettings({ minArea: Number(e.target.value) })}
+        />
+      </label>
+      <button
+        className="btn small"
+        data-testid="annotate-heatmap-apply"
+        disabled={!heatmap}
+        title="Paint every region above the threshold in the current class (Heatmap tool + Enter)"
+        onClick={() => {
+          try {
+            if (!editor.applyHeatmapProposal()) onError('Nothing is above the threshold (or it is all painted already); lower the threshold.');
+          } catch (e) {
+            onError(e instanceof Error ? e.message : String(e));
+          }
+        }}
+      >
+        Propose mask
+      </button>
+    </section>
+  );
+}

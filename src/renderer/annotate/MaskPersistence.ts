@@ -1,0 +1,126 @@
+/**
+ * Saves masks the way the Annotate screen promises: every finished stroke goes to Dexie first (so a closed or killed
+ * app loses at most the stroke in progress), then to the main process, which writes the PNG atomically. Only when
+ * that write succeeded is the Dexie entry marked saved; when it failed (disk full, read-only folder) the entry stays
+ * unsaved, the state says why, and `retry()` sends every unsaved entry again. Writes of one image are serialised
+ * and coalesced: while one is in flight, later strokes only bump the revision, and the newest one is sent next.
+ */
+import type { StudioClient } from '../../shared/client.js';
+import { encodeMaskBytes, type AnnotationClass } from '../../shared/contract/annotations.js';
+import { storedMaskKey, type StoredMask, type StudioDb } from '../db.js';
+import { Store } from '../state/store.js';
+
+export interface SaveState {
+  /** idle: nothing happened yet; saving: a write is queued or in flight; saved: everything is on disk; failed: see message. */
+  status: 'idle' | 'saving' | 'saved' | 'failed';
+  /** The main process's sentence for the last failure. */
+  message: string | null;
+  /** Entries in Dexie that are not on disk yet. */
+  unsaved: number;
+  /** Mask file (relative to the dataset root) of the last successful write. */
+  lastFile: string | null;
+}
+
+export interface MaskToSave {
+  datasetId: string;
+  imagePath: string;
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  classes: readonly AnnotationClass[];
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class MaskPersistence extends Store<SaveState> {
+  private readonly inFlight = new Set<string>();
+  private readonly again = new Set<string>();
+  private revision = Date.now();
+
+  constructor(
+    private readonly client: StudioClient,
+    private readonly db: StudioDb,
+  ) {
+    super({ status: 'idle', message: null, unsaved: 0, lastFile: null });
+  }
+
+  /** Stores the mask in Dexie (awaited: when this resolves, the stroke survives a crash) and starts the disk write. */
+  async save(m: MaskToSave): Promise<void> {
+    const key = storedMaskKey(m.datasetId, m.imagePath);
+    const entry: StoredMask = {
+      key,
+      datasetId: m.datasetId,
+      imagePath: m.imagePath,
+      mask: encodeMaskBytes(m.mask, m.width, m.height),
+      classes: m.classes.map((c) => ({ id: c.id, name: c.name, color: [c.color[0], c.color[1], c.color[2]] })),
+      revision: ++this.revision,
+      saved: 0,
+      error: null,
+      updatedAt: Date.now(),
+    };
+    await this.db.masks.put(entry);
+    this.patch({ status: 'saving' });
+    void this.send(key);
+  }
+
+  /** The newest mask of an image that is not on disk yet (it wins over the disk on reopen), or null. */
+  async unsavedMask(datasetId: string, imagePath: string): Promise<StoredMask | null> {
+    const e = await this.db.masks.get(storedMaskKey(datasetId, imagePath));
+    return e && e.saved === 0 ? e : null;
+  }
+
+  /** Sends every unsaved entry again (the user pressed Retry, or the screen opened with leftovers). */
+  async retry(): Promise<void> {
+    const keys = await this.db.masks.where('saved').equals(0).primaryKeys();
+    await this.refreshCount();
+    if (keys.length === 0) return;
+    this.patch({ status: 'saving', message: null });
+    await Promise.all(keys.map((k) => this.send(k)));
+  }
+
+  /** Resolves once nothing is in flight (tests and screen changes). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async send(key: string): Promise<void> {
+    if (this.inFlight.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    this.inFlight.add(key);
+    try {
+      do {
+        this.again.delete(key);
+        const entry = await this.db.masks.get(key);
+        if (!entry || entry.saved === 1) continue;
+        try {
+          const r = await this.client.invoke('annotations.save', { datasetId: entry.datasetId, imagePath: entry.imagePath, mask: entry.mask, classes: entry.classes });
+          // Mark saved only if no newer stroke replaced the entry meanwhile; that one is sent on the next turn.
+          await this.db.masks.where('key').equals(key).and((e) => e.revision === entry.revision).modify({ saved: 1, error: null });
+          this.patch({ lastFile: r.file });
+        } catch (e) {
+          await this.db.masks.where('key').equals(key).and((x) => x.revision === entry.revision).modify({ error: message(e) });
+          this.patch({ status: 'failed', message: message(e) });
+        }
+      } while (this.again.has(key));
+    } finally {
+      this.inFlight.delete(key);
+    }
+    await this.refreshCount();
+  }
+
+  private async refreshCount(): Promise<void> {
+    const unsaved = await this.db.masks.where('saved').equals(0).count();
+    const s = this.get();
+    if (this.inFlight.size > 0) this.patch({ unsaved });
+    else if (unsaved === 0) this.patch({ unsaved, status: s.status === 'idle' ? 'idle' : 'saved', message: null });
+    else this.patch({ unsaved, status: s.status === 'failed' ? 'failed' : s.status });
+  }
+
+  private patch(p: Partial<SaveState>): void {
+    this.set({ ...this.get(), ...p });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Annotate screen end to end, in browser mode: real server, real files, real Chromium, no mocks. Paint a stroke,
+ * undo/redo it with the keyboard, find it on disk and after a reload, export it and read the exported PNGs with
+ * sharp; a failing save keeps the edit and recovers with Retry; a wrong-size dataset mask is refused with a sentence.
+ */
+import { readFile, rm, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Page } from '@playwright/test';
+import { makeMvtecDataset, type MvtecSpec } from './fixtures/mvtecDataset.js';
+import { expect, test } from './fixtures/studio.js';
+
+const SPEC: MvtecSpec = {
+  size: 128,
+  trainGood: 2,
+  testGood: 2,
+  defects: { crack: 2 },
+  regions: { crack: { x: 16, y: 56, width: 96, height: 16 } },
+  brokenFiles: [],
+};
+
+/** Grey pixels of a PNG stored as one channel; fails when the file is not single-channel 8-bit. */
+async function readGrey(file: string): Promise<Buffer> {
+  const meta = await sharp(file).metadata();
+  expect(meta.channels, `${file} channels`).toBe(1);
+  return sharp(file).toColourspace('b-w').raw().toBuffer();
+}
+
+const nonZero = (px: Buffer) => px.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+
+async function painted(page: Page): Promise<number> {
+  return Number(await page.getByTestId('annotate-painted').getAttribute('data-value'));
+}
+
+/** Opens an image from the Datasets grid, then switches to Annotate and waits until its editor is ready. */
+async function annotate(page: Page, imagePath: string): Promise<void> {
+  await page.getByTestId('nav-datasets').click();
+  const viewerBack = page.getByTestId('viewer-back');
+  if (await viewerBack.isVisible()) await viewerBack.click();
+  await page.locator(`[data-testid="grid-cell"][data-path="${imagePath}"]`).click();
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-path', imagePath);
+  await page.getByTestId('nav-annotate').click();
+  await expectReady(page, imagePath);
+}
+
+async function expectReady(page: Page, imagePath: string): Promise<void> {
+  const screen = page.getByTestId('screen-annotate');
+  await expect(screen).toHaveAttribute('data-image', imagePath);
+  await expect(screen).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('annotate-stage').locator('canvas').first()).toBeVisible();
+}
+
+/** A horizontal brush stroke through the stage centre (the fitted image is centred), `half` screen px each side. */
+async function stroke(page: Page, half = 60): Promise<void> {
+  const box = (await page.getByTestId('annotate-stage').boundingBox())!;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx - half, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx + half, cy, { steps: 12 });
+  await page.mouse.up();
+}
+
+async function expectSaved(page: Page): Promise<void> {
+  await expect(page.getByTestId('annotate-save-status')).toHaveAttribute('data-status', 'saved');
+  await expect(page.getByTestId('annotate-save-status')).toHaveAttribute('data-unsaved', '0');
+}
+
+test('paint, undo, redo, reload, find the PNG on disk, export and read the exported pixels', async ({ page, studio, scratch, datasets, shell }, testInfo) => {
+  const root = path.join(scratch, 'bottle');
+  await makeMvtecDataset(root, SPEC);
+  await page.goto(studio.url);
+  await datasets.open(root);
+  await expect(datasets.item('bottle')).toHaveAttribute('data-status', 'ready');
+
+  // A good image: nothing painted yet, mask from nowhere.
+  const image = 'test/good/000.png';
+  await annotate(page, image);
+  expect(await painted(page)).toBe(0);
+  await expect(page.getByTestId('annotate-mask-source')).toContainText('nowhere');
+
+  // Help overlay lists the editor's shortcuts; Escape closes it.
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('annotate-help-overlay')).toBeVisible();
+  await expect(page.getByTestId('annotate-shortcut').filter({ hasText: 'Undo' })).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('annotate-help-overlay')).toBeHidden();
+
+  // Brush stroke (B), then undo with Ctrl+Z and redo with Ctrl+Shift+Z and Ctrl+Y.
+  await page.keyboard.press('b');
+  await expect(page.getByTestId('annotate-tool-brush')).toHaveAttribute('aria-pressed', 'true');
+  await stroke(page);
+  await expect.poll(() => painted(page)).toBeGreaterThan(500);
+  const strokePixels = await painted(page);
+  await page.screenshot({ path: testInfo.outputPath('01-stroke.png') });
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => painted(page)).toBe(0);
+  await page.keyboard.press('Control+Shift+Z');
+  await expect.poll(() => painted(page)).toBe(strokePixels);
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => painted(page)).toBe(0);
+  await page.keyboard.press('Control+y');
+  await expect.poll(() => painted(page)).toBe(strokePixels);
+
+  // On disk: a single-channel class-index PNG in the hidden masks folder, with exactly the painted pixels.
+  await expectSaved(page);
+  const maskFile = path.join(root, '.defect-studio/masks', `${image}.png`);
+  await expect.poll(async () => nonZero(await readGrey(maskFile).catch(() => Buffer.alloc(0)))).toBe(strokePixels);
+  const onDisk = await readGrey(maskFile);
+  expect(onDisk[64 * SPEC.size + 64]).toBe(1); // the stroke crosses the image centre, class id 1
+  expect(onDisk[0]).toBe(0);
+
+  // Zoom without a wheel: toolbar buttons and keys.
+  const fitted = Number(await page.getByTestId('annotate-zoom').getAttribute('data-value'));
+  await page.getByTestId('annotate-zoom-in').click();
+  await expect.poll(async () => Number(await page.getByTestId('annotate-zoom').getAttribute('data-value'))).toBeGreaterThan(fitted);
+  await page.getByTestId('annotate-stage').focus();
+  await page.keyboard.press('0');
+  await expect(page.getByTestId('annotate-zoom')).toHaveAttribute('data-value', String(fitted));
+
+  // Reload: the same image opens with the same mask, now from the studio's PNG.
+  await page.reload();
+  await expect(datasets.item('bottle')).toHaveAttribute('data-status', 'ready');
+  await shell.go('annotate');
+  await expectReady(page, image);
+  await expect.poll(() => painted(page)).toBe(strokePixels);
+  await expect(page.getByTestId('annotate-mask-source')).toHaveText('studio');
+  await page.screenshot({ path: testInfo.outputPath('02-after-reload.png') });
+
+  // Export: MVTec ground_truth/<class>/<name>_mask.png (0/255) and class-index PNGs, summary.json.
+  const target = await page.getByTestId('export-target').inputValue();
+  expect(target.length).toBeGreaterThan(0);
+  await page.getByTestId('export-submit').click();
+  await expect(page.getByTestId('export-result')).toHaveAttribute('data-images', '1');
+  const mvtec = await readGrey(path.join(target, 'ground_truth/defect/000_mask.png'));
+  expect(nonZero(mvtec)).toBe(strokePixels);
+  expect(mvtec[64 * SPEC.size + 64]).toBe(255);
+  expect(new Set(mvtec)).toEqual(new Set([0, 255]));
+  const index = await readGrey(path.join(target, 'class_index/test/good/000.png'));
+  expect(Buffer.compare(index, onDisk)).toBe(0);
+  const summary = JSON.parse(await readFile(path.join(target, 'summary.json'), 'utf8'));
+  expect(summary.classes[0]).toMatchObject({ name: 'defect', pixels: strokePixels, images: 1 });
+  expect(summary.images).toEqual([expect.objectContaining({ path: image, pixels: { defect: strokePixels } })]);
+
+  // A second export into the same folder asks first.
+  await page.getByTestId('export-submit').click();
+  await expect(page.getByTestId('export-conflict')).toBeVisible();
+  await page.getByTestId('export-overwrite').click();
+  await expect(page.getByTestId('export-result')).toBeVisible();
+
+  // An export folder that cannot be created (below a file) is reported with the offer to choose another.
+  const blocker = path.join(path.dirname(target), 'not-a-folder');
+  await writeFile(blocker, 'x');
+  await page.getByTestId('export-target').fill(path.join(blocker, 'out'));
+  await page.getByTestId('export-submit').click();
+  await expect(page.getByTestId('export-error')).toHaveAttribute('data-readonly', 'true');
+  await expect(page.getByTestId('export-error')).toContainText('another folder');
+});
+
+test('a save that fails keeps the edit in the browser and Retry writes it; a wrong-size mask is refused clearly', async ({ page, studio, scratch, datasets }, testInfo) => {
+  const root = path.join(scratch, 'tiles');
+  await makeMvtecDataset(root, SPEC);
+  // The crack masks' folder is blocked by a file, so writing test/crack/000.png's mask fails (as on a full disk).
+  const blocked = path.join(root, '.defect-studio/masks/test/crack');
+  await mkdir(path.dirname(blocked), { recursive: true });
+  await writeFile(blocked, 'in the way');
+  await page.goto(studio.url);
+  await datasets.open(root);
+  await expect(datasets.item('tiles')).toHaveAttribute('data-status', 'ready');
+  // 001's own mask is replaced by one of the wrong size after the scan (which would otherwise drop it with a warning).
+  await sharp(Buffer.alloc(32 * 32, 255), { raw: { width: 32, height: 32, channels: 1 } }).png().toFile(path.join(root, 'ground_truth/crack/001_mask.png'));
+
+  // The dataset's own 0/255 mask is the starting mask (painted in the class named like the label, else the first class).
+  await annotate(page, 'test/crack/000.png');
+  await expect(page.getByTestId('annotate-mask-source')).toHaveText('dataset');
+  const region = SPEC.regions.crack;
+  expect(await painted(page)).toBe(region.width * region.height);
+
+  await stroke(page, 30);
+  await expect(page.getByTestId('annotate-save-status')).toHaveAttribute('data-status', 'failed');
+  await expect(page.getByTestId('annotate-save-error')).toContainText('Could not write');
+  await expect(page.getByTestId('annotate-save-status')).toHaveAttribute('data-unsaved', '1');
+  const withStroke = await painted(page);
+  await page.screenshot({ path: testInfo.outputPath('01-save-failed.png') });
+
+  // Reload: the unsaved edit comes back from Dexie, not from the (older) dataset mask.
+  await page.reload();
+  await page.getByTestId('nav-annotate').click();
+  await expectReady(page, 'test/crack/000.png');
+  await expect(page.getByTestId('annotate-mask-source')).toContainText('browser');
+  expect(await painted(page)).toBe(withStroke);
+
+  // Clear the obstacle and retry: the PNG is written and the entry is marked saved.
+  await rm(blocked);
+  await page.getByTestId('annotate-save-retry').click();
+  await expectSaved(page);
+  expect(nonZero(await readGrey(path.join(root, '.defect-studio/masks/test/crack/000.png.png')))).toBe(withStroke);
+
+  // Wrong-size dataset mask: a sentence naming the file and both sizes; the editor starts empty.
+  await page.keyboard.press('PageDown');
+  await expectReady(page, 'test/crack/001.png');
+  await expect(page.getByTestId('annotate-mask-problem')).toContainText('001_mask.png is 32 x 32 but its image is 128 x 128');
+  expect(await painted(page)).toBe(0);
+});

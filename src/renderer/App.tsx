@@ -9,6 +9,7 @@ import { ComingSoon } from './components/ComingSoon.js';
 import { NavRail, SCREENS, type ScreenId } from './components/NavRail.js';
 import { StatusBar } from './components/StatusBar.js';
 import { StudioDb } from './db.js';
+import { AnnotateScreen } from './screens/AnnotateScreen.js';
 import { DatasetsScreen } from './screens/DatasetsScreen.js';
 import { DatasetsStore } from './state/datasetsStore.js';
 import { ViewerStore } from './viewer/ViewerStore.js';
@@ -63,7 +64,13 @@ function Workstation({ client, db, datasets, viewer }: Services) {
     <div className="app" data-testid="app" data-mode={client.mode}>
       <NavRail current={screen} onSelect={setScreen} />
       <main className="screen">
-        {screen === 'datasets' ? <DatasetsScreen client={client} datasets={datasets} viewer={viewer} /> : <ComingSoon screen={screen} title={title} />}
+        {screen === 'datasets' ? (
+          <DatasetsScreen client={client} datasets={datasets} viewer={viewer} />
+        ) : screen === 'annotate' ? (
+          <AnnotateScreen client={client} db={db} datasets={datasets} />
+        ) : (
+          <ComingSoon screen={screen} title={title} />
+        )}
       </main>
       <StatusBar info={info} error={infoError} />
     </div>

@@ -18,7 +18,7 @@ export function resourcesModelsDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../resources/models');
 }
 
-export const BACKBONE_NAMES = ['mobilenetv2', 'resnet'] as const;
+export const BACKBONE_NAMES = ['mobilenetv2', 'resnet', 'core-default'] as const;
 
 export function loadBackboneFile(file: string): Backbone {
   if (!existsSync(file)) throw new StudioError('NOT_FOUND', `Backbone file ${file} does not exist.`);
@@ -51,6 +51,12 @@ export function resolveBackbone(nameOrPath: string, seed = 0): Backbone {
     case 'resnet':
     case 'resnet-random':
       return buildResNet(seed);
+    case 'core-default': {
+      // The CoRe backbone pretrained on procedural textures (resources/models/core-default.md, scripts/pretrain-default.sh).
+      const file = path.join(resourcesModelsDir(), 'core-default.onnx');
+      if (!existsSync(file)) throw new StudioError('NOT_FOUND', `The default CoRe backbone ${file} is missing; run \`scripts/pretrain-default.sh\` to create it.`);
+      return loadBackboneFile(file);
+    }
     default:
       if (nameOrPath.endsWith('.onnx') || existsSync(nameOrPath)) return loadBackboneFile(nameOrPath);
       throw new StudioError('BAD_REQUEST', `Unknown backbone "${nameOrPath}": use ${BACKBONE_NAMES.join(' or ')}, or a path to a backbone .onnx file.`);

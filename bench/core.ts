@@ -1,0 +1,143 @@
+/**
+ * CoRe benchmarks (issue 8). Records (one JSON line each, with core count and load average):
+ * - core.augment: views per second of the two-view + corrupted batch builder at 128 px (what feeds the trainer).
+ * - core.throughput.ours / core.throughput.pytorch: pretraining images per second at 128 px, batch 16 (each image
+ *   = two views + one corrupted copy through the encoder), training step only, median of a few steps; PyTorch via
+ *   scripts/bench/core_torch_throughput.py under /usr/bin/python3 (skipped with the reason when not importable).
+ * - core.magnetic_tile.<backbone>: PatchCore with its default settings on the magnetic-tile split of
+ *   bench/lib/anomaly.ts, for the backbones random-init ResNet, CoRe on NEU-Seg (fixed budget), CoRe on magnetic
+ *   tile's own training images (same budget), the committed default CoRe backbone, and ImageNet MobileNetV2.
+ *   Target: CoRe beats random init by >= 0.05 image AUROC.
+ * Env: CORE_BENCH_MINUTES (pretraining budget per CoRe backbone, default 4), CORE_BENCH_DIR (keep/reuse the
+ * pretrained backbones there; default a temp dir), BENCH_MAX_TEST (evenly spaced test subset), CORE_BENCH_ONLY
+ * (comma list of: augment, throughput, patchcore).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { probeShapes } from '../src/main/engine/autodiff/shapes.js';
+import { buildTrainingModel } from '../src/main/engine/optim/trainingGraph.js';
+import { Trainer } from '../src/main/engine/runtime/trainer.js';
+import { EpochOrder, loadSources, makeCoreBatch } from '../src/main/models/core/augment.js';
+import { buildCorePretrainGraph } from '../src/main/models/core/network.js';
+import { pretrainCore } from '../src/main/models/core/pretrain.js';
+import { patchcore } from '../src/main/models/patchcore/index.js';
+import { DATA, machine, magneticTile, metricFields, r4, trainAndEval, type Emit } from './lib/anomaly.js';
+import { TORCH_PYTHON, torchUnavailableReason } from './engine-pytorch.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NEU = path.join(DATA, 'neu-seg', 'images', 'training');
+const SIZE = 128;
+const BATCH = 16;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function throughputSources() {
+  const files = existsSync(NEU) ? readdirSync(NEU).slice(0, 64).map((f) => path.join(NEU, f)) : [];
+  if (files.length) return { data: 'neu-seg (64 images)', ...(await loadSources(files, SIZE)) };
+  const { makeTextures } = await import('../scripts/make-textures.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'core-bench-tex-'));
+  return { data: 'generated textures (32)', ...(await loadSources(await makeTextures(dir, 32, 160, 0), SIZE)) };
+}
+
+async function benchAugment(emit: Emit): Promise<void> {
+  const { images, data } = await throughputSources();
+  const order = new EpochOrder(images.length, 0);
+  makeCoreBatch(images, order, 0, 0, BATCH, SIZE);
+  const ms: number[] = [];
+  for (let s = 1; s <= 5; s++) {
+    const t = performance.now();
+    makeCoreBatch(images, order, s, 0, BATCH, SIZE);
+    ms.push(performance.now() - t);
+  }
+  const m = median(ms);
+  emit({ bench: 'core.augment', value: r4((3 * BATCH * 1000) / m), unit: 'views/s', ms_per_batch: Math.round(m), batch: BATCH, size: SIZE, data, note: 'one thread, plain JS; 3 views per image', ...machine() });
+}
+
+async function benchThroughput(emit: Emit): Promise<void> {
+  const { images } = await throughputSources();
+  const order = new EpochOrder(images.length, 0);
+  const net = buildCorePretrainGraph({ seed: 0, batch: BATCH, imageSize: SIZE, temperature: 0.2, restorativeWeight: 5 });
+  const batch = makeCoreBatch(images, order, 0, 0, BATCH, SIZE);
+  const training = buildTrainingModel(net.model, { loss: net.loss, params: net.params, optimizer: { kind: 'adamw', weightDecay: 1e-4 }, clipGradNorm: 5, shapes: await probeShapes(net.model, batch), reportOutputs: net.terms });
+  const trainer = await Trainer.create(training, { threads: 2 });
+  const ms: number[] = [];
+  try {
+    await trainer.step(batch, 1e-3);
+    for (let s = 1; s <= 5; s++) {
+      const b = makeCoreBatch(images, order, s, 0, BATCH, SIZE);
+      const t = performance.now();
+      await trainer.step(b, 1e-3);
+      ms.push(performance.now() - t);
+    }
+  } finally {
+    await trainer.release();
+  }
+  const ours = median(ms);
+  emit({ bench: 'core.throughput.ours', value: r4((BATCH * 1000) / ours), unit: 'images/s', ms_per_step_median: Math.round(ours), ms_per_step_min: Math.round(Math.min(...ms)), batch: BATCH, size: SIZE, threads: 2, ...machine() });
+  const reason = await torchUnavailableReason();
+  if (reason) {
+    emit({ bench: 'core.throughput.pytorch', skipped: true, reason });
+    return;
+  }
+  const script = path.join(ROOT, 'scripts', 'bench', 'core_torch_throughput.py');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(TORCH_PYTHON, ['-B', script, '--size', String(SIZE), '--batch', String(BATCH), '--steps', '5', '--threads', '2'], { timeout: 900_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${script} failed: ${stderr || err.message}`)) : resolve(String(stdout)),
+    ),
+  );
+  const t = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  emit({ bench: 'core.throughput.pytorch', value: t.images_per_s, unit: 'images/s', ms_per_step_median: t.ms_per_step_median, ms_per_step_min: t.ms_per_step_min, torch: t.torch, batch: BATCH, size: SIZE, threads: 2, ours_over_pytorch: r4(((BATCH * 1000) / ours) / t.images_per_s), ...machine() });
+}
+
+/** A CoRe backbone pretrained on `files` for `minutes`, reused from CORE_BENCH_DIR when already there. */
+async function coreBackbone(dir: string, name: string, files: string[], minutes: number, emit: Emit): Promise<string> {
+  const out = path.join(dir, `${name}.onnx`);
+  if (existsSync(out)) return out;
+  const res = await pretrainCore({ files, out, workDir: path.join(dir, `${name}.work`), dataLabel: name, imageSize: SIZE, batch: BATCH, seed: 0, minutes });
+  emit({ bench: `core.pretrain.${name}`, value: r4(res.seconds), unit: 's', images: res.images, steps: res.steps, total_steps: res.totalSteps, first_loss: r4(res.first?.loss), last_loss: r4(res.last?.loss), minutes, ...machine() });
+  return out;
+}
+
+async function benchPatchcore(emit: Emit): Promise<void> {
+  const mt = await magneticTile();
+  if ('skipped' in mt) {
+    emit({ bench: 'core.magnetic_tile', skipped: mt.skipped });
+    return;
+  }
+  const minutes = Number(process.env.CORE_BENCH_MINUTES ?? 4);
+  const keep = process.env.CORE_BENCH_DIR;
+  const dir = keep ?? mkdtempSync(path.join(os.tmpdir(), 'bench-core-'));
+  mkdirSync(dir, { recursive: true });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-core-models-'));
+  try {
+    const backbones: [string, string][] = [['random_resnet', 'resnet']];
+    if (existsSync(NEU)) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), minutes, emit)]);
+    else emit({ bench: 'core.magnetic_tile.core_neu', skipped: `${NEU} is absent` });
+    backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), minutes, emit)]);
+    backbones.push(['core_default', 'core-default'], ['imagenet_mobilenetv2', 'mobilenetv2']);
+    const results: Record<string, number | null> = {};
+    for (const [name, backbone] of backbones) {
+      const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone }, name);
+      results[name] = r.metrics.image.auroc;
+      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, pretrain_minutes: name.startsWith('core_') && name !== 'core_default' ? minutes : undefined, ...machine() });
+    }
+    const base = results.random_resnet ?? 0;
+    for (const k of ['core_neu', 'core_mt', 'core_default']) {
+      if (results[k] === undefined || results[k] === null) continue;
+      emit({ bench: `core.magnetic_tile.${k}.gain_over_random`, value: r4(results[k]! - base), unit: 'image AUROC', target: '>= 0.05', pass: results[k]! - base >= 0.05, vs_imagenet: r4(results[k]! - (results.imagenet_mobilenetv2 ?? 0)) });
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(emit: Emit): Promise<void> {
+  const only = new Set((process.env.CORE_BENCH_ONLY ?? 'augment,throughput,patchcore').split(','));
+  if (only.has('augment')) await benchAugment(emit);
+  if (only.has('throughput')) await benchThroughput(emit);
+  if (only.has('patchcore')) await benchPatchcore(emit);
+}

@@ -44,7 +44,7 @@ export interface TrainedModel {
 export interface MethodDefinition {
   name: string;
   summary: string;
-  learningType: 'one-class';
+  learningType: 'one-class' | 'supervised';
   defaultBackbone: string;
   train(req: TrainRequest): Promise<TrainedModel>;
 }

@@ -11,6 +11,9 @@ import { StatusBar } from './components/StatusBar.js';
 import { StudioDb } from './db.js';
 import { AnnotateScreen } from './screens/AnnotateScreen.js';
 import { DatasetsScreen } from './screens/DatasetsScreen.js';
+import { JobsScreen } from './screens/JobsScreen.js';
+import { ModelsScreen } from './screens/ModelsScreen.js';
+import { ReviewScreen } from './screens/ReviewScreen.js';
 import { DatasetsStore } from './state/datasetsStore.js';
 import { ViewerStore } from './viewer/ViewerStore.js';
 
@@ -66,8 +69,14 @@ function Workstation({ client, db, datasets, viewer }: Services) {
       <main className="screen">
         {screen === 'datasets' ? (
           <DatasetsScreen client={client} datasets={datasets} viewer={viewer} />
+        ) : screen === 'review' ? (
+          <ReviewScreen client={client} />
         ) : screen === 'annotate' ? (
           <AnnotateScreen client={client} db={db} datasets={datasets} />
+        ) : screen === 'models' ? (
+          <ModelsScreen client={client} />
+        ) : screen === 'jobs' ? (
+          <JobsScreen client={client} />
         ) : (
           <ComingSoon screen={screen} title={title} />
         )}

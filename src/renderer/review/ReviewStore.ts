@@ -287,3 +287,16 @@ export class ReviewStore extends Store<ReviewState> {
     this.unsubscribe = null;
   }
 }
+
+/**
+ * One ReviewStore per client for the page's lifetime, so the run, threshold and selection survive switching
+ * screens without App.tsx holding Review's objects, and the Annotate screen can read the same instance:
+ * `reviewStoreFor(client).get()` → `{ runId, selectedPath, threshold }`.
+ */
+const storesByClient = new WeakMap<StudioClient, ReviewStore>();
+
+export function reviewStoreFor(client: StudioClient): ReviewStore {
+  let s = storesByClient.get(client);
+  if (!s) storesByClient.set(client, (s = new ReviewStore(client)));
+  return s;
+}

@@ -1,0 +1,78 @@
+/** The new-job form: method (from the methods registry), dataset, main settings; empty fields = the method's defaults. */
+import type { JobForm as Form, MethodInfo } from './jobsStore.js';
+import type { JobsState } from './jobsStore.js';
+
+export interface JobFormProps {
+  form: Form;
+  methods: MethodInfo[];
+  datasets: JobsState['datasets'];
+  starting: boolean;
+  onChange(p: Partial<Form>): void;
+  onStart(): void;
+}
+
+export function JobForm({ form, methods, datasets, starting, onChange, onStart }: JobFormProps) {
+  const method = methods.find((m) => m.name === form.method);
+  return (
+    <form
+      className="job-form"
+      data-testid="job-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onStart();
+      }}
+    >
+      <label className="form-row">
+        <span>Method</span>
+        <select className="select" data-testid="job-method" value={form.method} onChange={(e) => onChange({ method: e.target.value })}>
+          {methods.map((m) => (
+            <option key={m.name} value={m.name}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {method && <p className="form-hint dim">{method.summary}</p>}
+      <label className="form-row">
+        <span>Dataset</span>
+        <select className="select" data-testid="job-dataset" value={form.datasetId} onChange={(e) => onChange({ datasetId: e.target.value })}>
+          {datasets.length === 0 && <option value="">— open one on the Datasets screen —</option>}
+          {datasets.map((d) => (
+            <option key={d.id} value={d.id} title={d.root}>
+              {d.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="form-grid">
+        <label className="form-row">
+          <span>Epochs</span>
+          <input className="input mono" data-testid="job-epochs" inputMode="numeric" placeholder="default" value={form.epochs} onChange={(e) => onChange({ epochs: e.target.value })} />
+        </label>
+        <label className="form-row">
+          <span>Image size</span>
+          <input className="input mono" data-testid="job-image-size" inputMode="numeric" placeholder="256" value={form.imageSize} onChange={(e) => onChange({ imageSize: e.target.value })} />
+        </label>
+        <label className="form-row">
+          <span>Backbone</span>
+          <select className="select" data-testid="job-backbone" value={form.backbone} onChange={(e) => onChange({ backbone: e.target.value })}>
+            <option value="">default ({method?.defaultBackbone ?? '—'})</option>
+            <option value="mobilenetv2">mobilenetv2</option>
+            <option value="resnet">resnet</option>
+          </select>
+        </label>
+        <label className="form-row">
+          <span>Seed</span>
+          <input className="input mono" data-testid="job-seed" inputMode="numeric" value={form.seed} onChange={(e) => onChange({ seed: e.target.value })} />
+        </label>
+      </div>
+      <label className="check">
+        <input type="checkbox" data-testid="job-evaluate" checked={form.evaluate} onChange={(e) => onChange({ evaluate: e.target.checked })} />
+        Evaluate on the test split when done
+      </label>
+      <button className="btn primary" type="submit" data-testid="job-start" disabled={starting || !form.method || !form.datasetId}>
+        {starting ? 'Starting…' : 'Start job'}
+      </button>
+    </form>
+  );
+}

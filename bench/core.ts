@@ -8,7 +8,8 @@
  *   bench/lib/anomaly.ts, for the backbones random-init ResNet, CoRe on NEU-Seg (fixed budget), CoRe on magnetic
  *   tile's own training images (same budget), the committed default CoRe backbone, and ImageNet MobileNetV2.
  *   Target: CoRe beats random init by >= 0.05 image AUROC.
- * Env: CORE_BENCH_MINUTES (pretraining budget per CoRe backbone, default 4), CORE_BENCH_DIR (keep/reuse the
+ * Env: CORE_BENCH_STEPS (pretraining budget per CoRe backbone in steps of 16 images, default 80: a step budget
+ * rather than minutes so the comparison does not depend on how contended the machine was), CORE_BENCH_DIR (keep/reuse the
  * pretrained backbones there; default a temp dir), BENCH_MAX_TEST (evenly spaced test subset), CORE_BENCH_ONLY
  * (comma list of: augment, throughput, patchcore).
  */
@@ -92,12 +93,12 @@ async function benchThroughput(emit: Emit): Promise<void> {
   emit({ bench: 'core.throughput.pytorch', value: t.images_per_s, unit: 'images/s', ms_per_step_median: t.ms_per_step_median, ms_per_step_min: t.ms_per_step_min, torch: t.torch, batch: BATCH, size: SIZE, threads: 2, ours_over_pytorch: r4(((BATCH * 1000) / ours) / t.images_per_s), ...machine() });
 }
 
-/** A CoRe backbone pretrained on `files` for `minutes`, reused from CORE_BENCH_DIR when already there. */
-async function coreBackbone(dir: string, name: string, files: string[], minutes: number, emit: Emit): Promise<string> {
+/** A CoRe backbone pretrained on `files` for `steps` steps, reused from CORE_BENCH_DIR when already there. */
+async function coreBackbone(dir: string, name: string, files: string[], steps: number, emit: Emit): Promise<string> {
   const out = path.join(dir, `${name}.onnx`);
   if (existsSync(out)) return out;
-  const res = await pretrainCore({ files, out, workDir: path.join(dir, `${name}.work`), dataLabel: name, imageSize: SIZE, batch: BATCH, seed: 0, minutes });
-  emit({ bench: `core.pretrain.${name}`, value: r4(res.seconds), unit: 's', images: res.images, steps: res.steps, total_steps: res.totalSteps, first_loss: r4(res.first?.loss), last_loss: r4(res.last?.loss), minutes, ...machine() });
+  const res = await pretrainCore({ files, out, workDir: path.join(dir, `${name}.work`), dataLabel: name, imageSize: SIZE, batch: BATCH, seed: 0, steps });
+  emit({ bench: `core.pretrain.${name}`, value: r4(res.seconds), unit: 's', images: res.images, steps: res.steps, total_steps: res.totalSteps, first_loss: r4(res.first?.loss), last_loss: r4(res.last?.loss), images_per_s: r4((res.steps * BATCH) / res.seconds), ...machine() });
   return out;
 }
 
@@ -107,22 +108,22 @@ async function benchPatchcore(emit: Emit): Promise<void> {
     emit({ bench: 'core.magnetic_tile', skipped: mt.skipped });
     return;
   }
-  const minutes = Number(process.env.CORE_BENCH_MINUTES ?? 4);
+  const steps = Number(process.env.CORE_BENCH_STEPS ?? 80);
   const keep = process.env.CORE_BENCH_DIR;
   const dir = keep ?? mkdtempSync(path.join(os.tmpdir(), 'bench-core-'));
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-core-models-'));
   try {
     const backbones: [string, string][] = [['random_resnet', 'resnet']];
-    if (existsSync(NEU)) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), minutes, emit)]);
+    if (existsSync(NEU)) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), steps, emit)]);
     else emit({ bench: 'core.magnetic_tile.core_neu', skipped: `${NEU} is absent` });
-    backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), minutes, emit)]);
+    backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), steps, emit)]);
     backbones.push(['core_default', 'core-default'], ['imagenet_mobilenetv2', 'mobilenetv2']);
     const results: Record<string, number | null> = {};
     for (const [name, backbone] of backbones) {
       const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone }, name);
       results[name] = r.metrics.image.auroc;
-      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, pretrain_minutes: name.startsWith('core_') && name !== 'core_default' ? minutes : undefined, ...machine() });
+      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, pretrain_steps: name === 'core_neu' || name === 'core_mt' ? steps : undefined, ...machine() });
     }
     const base = results.random_resnet ?? 0;
     for (const k of ['core_neu', 'core_mt', 'core_default']) {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { zipSync } from 'fflate';
+import { zip, type AsyncZippable } from 'fflate';
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/contract/models.js';
 import { StudioError } from '../../shared/errors.js';
 import { writeError } from '../workspace/atomicWrite.js';
@@ -84,6 +84,11 @@ async function publishFolder(dir: string, files: Record<string, Uint8Array | str
   }
 }
 
+/** fflate's async zip compresses in worker threads: a large model does not stall the app's event loop. */
+function zipAsync(files: AsyncZippable): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => zip(files, (err, data) => (err ? reject(new StudioError('INTERNAL', `Could not build the zip: ${err.message}`)) : resolve(data))));
+}
+
 export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(req.format)) {
     throw new StudioError('BAD_REQUEST', `Unknown export format "${req.format}"; use one of ${EXPORT_FORMATS.join(', ')}.`);
@@ -119,12 +124,12 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     // model.onnx in this zip takes, so neither can be read for the other.
     const json = { ...folder.json, export: { modelId, input: exported.input, outputs: JSON.parse(exported.metadata.outputs) as unknown, threshold: exported.threshold } };
     const enc = new TextEncoder();
-    const zip = zipSync({
+    const bytes = await zipAsync({
       'model.onnx': [exported.onnx, { level: 6 }],
       'model.json': enc.encode(JSON.stringify(json, null, 2) + '\n'),
       'README.md': enc.encode(lineReadme(modelId, folder.json, exported)),
     });
-    await publishFile(target, zip);
+    await publishFile(target, bytes);
     files = [target];
   }
   let bytes = 0;

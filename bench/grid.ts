@@ -104,7 +104,7 @@ async function makeImages(root: string): Promise<void> {
  * CPU milliseconds of the busiest renderer main thread in a Chromium trace: the sum of `tdur` (thread time) of its
  * top-level tasks, which do not nest, so nothing is counted twice.
  */
-function rendererMainCpuMs(trace: Buffer): number {
+export function rendererMainCpuMs(trace: Buffer): number {
   const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
   const mainThreads = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));

@@ -28,8 +28,11 @@ async function readGrey(file: string): Promise<Buffer> {
 
 const nonZero = (px: Buffer) => px.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
 
+/** Painted pixels of the open mask, once the mask worker has counted them (empty while counting). */
 async function painted(page: Page): Promise<number> {
-  return Number(await page.getByTestId('annotate-painted').getAttribute('data-value'));
+  const el = page.getByTestId('annotate-painted');
+  await expect(el).toHaveAttribute('data-value', /^\d+$/);
+  return Number(await el.getAttribute('data-value'));
 }
 
 /** Opens an image from the Datasets grid, then switches to Annotate and waits until its editor is ready. */

@@ -143,7 +143,13 @@ export function AnnotateCanvas({ editor, image, onKey }: AnnotateCanvasProps) {
       if (e.button !== 0 && e.button !== 1) return;
       e.preventDefault();
       el.focus({ preventScroll: true });
-      el.setPointerCapture(e.pointerId);
+      // Capture keeps a stroke going when the pointer leaves the stage; a pointer the browser does not know
+      // (synthetic events) cannot be captured, which must not stop the stroke.
+      try {
+        el.setPointerCapture(e.pointerId);
+      } catch {
+        /* not capturable */
+      }
       const p = local(e);
       editor.pointerDown(p.x, p.y, e);
     };

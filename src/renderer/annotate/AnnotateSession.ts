@@ -10,7 +10,7 @@
 import type { StudioClient } from '../../shared/client.js';
 import { decodeMaskBytes, type AnnotationClass } from '../../shared/contract/annotations.js';
 import type { ImageRecord } from '../../shared/dataset.js';
-import type { StudioDb } from '../db.js';
+import { storedMaskKey, type StudioDb } from '../db.js';
 import { AnnotateEditor, interpretMaskImage, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
 import { Store } from '../state/store.js';
 import { loadImage } from '../viewer/loadImage.js';
@@ -41,6 +41,8 @@ export interface SessionState {
   notice: Notice | null;
   /** Whether an anomaly map is loaded for the open image (heatmap-to-mask needs one). */
   hasHeatmap: boolean;
+  /** Non-background pixels of the open mask, counted off the main thread after each edit; null while counting. */
+  painted: number | null;
 }
 
 /** Supplies the anomaly map of an image, when the Review screen has a run for it; null when there is none. */
@@ -74,6 +76,7 @@ export class AnnotateSession extends Store<SessionState> {
       classes: [...DEFAULT_CLASSES],
       notice: null,
       hasHeatmap: false,
+      painted: null,
     });
   }
 
@@ -123,7 +126,10 @@ export class AnnotateSession extends Store<SessionState> {
         if (classes.some((c) => c.id === this.carried!.classId)) editor.setCurrentClass(this.carried.classId);
       }
       this.bind(editor, datasetId, record.path);
-      this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false });
+      this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false, painted: null });
+      void this.persistence.mirror.sync(storedMaskKey(datasetId, record.path), editor.getMask(), width, height).then((painted) => {
+        if (request === this.request) this.patch({ painted });
+      });
       void this.db.annotationClasses.put({ datasetId, classes });
       void this.loadHeatmap(editor, datasetId, record, request);
     } catch (e) {
@@ -150,9 +156,14 @@ export class AnnotateSession extends Store<SessionState> {
   private bind(editor: AnnotateEditor, datasetId: string, imagePath: string): void {
     this.unbind?.();
     const offs = [
-      editor.on('committed', () => {
+      editor.on('committed', (c) => {
+        const request = this.request;
+        const mask = editor.getMask();
         void this.persistence
-          .save({ datasetId, imagePath, mask: editor.getMask(), width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes })
+          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes, rect: c.bbox })
+          .then((painted) => {
+            if (request === this.request && painted >= 0) this.patch({ painted });
+          })
           .catch((e: unknown) => this.notify('error', `The edit could not be stored in the browser database: ${message(e)}`));
       }),
       editor.on('notice', (n) => this.notify(n.level, n.message)),
@@ -197,6 +208,7 @@ export class AnnotateSession extends Store<SessionState> {
   dispose(): void {
     this.unbind?.();
     this.unbind = null;
+    this.persistence.dispose();
   }
 
   private patch(p: Partial<SessionState>): void {

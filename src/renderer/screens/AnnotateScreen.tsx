@@ -149,22 +149,15 @@ export function AnnotateScreen({ client, db, datasets, heatmaps }: AnnotateScree
           )}
           {help && <HelpOverlay onClose={() => setHelp(false)} />}
         </div>
-        {editor && <AnnotateFooter editor={editor} />}
+        {editor && <AnnotateFooter editor={editor} painted={s.painted} />}
       </div>
     </div>
   );
 }
 
-/** Size, tool state and the number of painted pixels (updated per finished edit, not per pointer move). */
-function AnnotateFooter({ editor }: { editor: AnnotateEditor }) {
+/** Size, tool state and the number of painted pixels (counted by the mask worker after each edit). */
+function AnnotateFooter({ editor, painted }: { editor: AnnotateEditor; painted: number | null }) {
   const path = useEditorValue(editor, 'path', () => editor.getPath());
-  const [painted, setPainted] = useState(() => countPainted(editor.getMask()));
-  useEffect(() => {
-    const update = () => setPainted(countPainted(editor.getMask()));
-    const offs = [editor.on('committed', update), editor.on('loaded', update)];
-    update();
-    return () => offs.forEach((off) => off());
-  }, [editor]);
   return (
     <footer className="viewer-info">
       <span className="mono dim">
@@ -173,15 +166,9 @@ function AnnotateFooter({ editor }: { editor: AnnotateEditor }) {
       <span className="mono dim" data-testid="annotate-tool-path">
         {path}
       </span>
-      <span className="mono dim" data-testid="annotate-painted" data-value={painted}>
-        {painted} px painted
+      <span className="mono dim" data-testid="annotate-painted" data-value={painted ?? ''}>
+        {painted === null ? 'counting…' : `${painted} px painted`}
       </span>
     </footer>
   );
-}
-
-function countPainted(mask: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
-  return n;
 }

@@ -1,0 +1,92 @@
+/**
+ * The page's side of the mask worker (maskCodec.worker.ts): `sync` hands over a copy of an image's mask once,
+ * `update` sends only the rectangle an edit changed and gets back the compressed mask and its painted-pixel count.
+ * Where no worker can start (tests in Node), the same work runs inline.
+ */
+import { encodeMaskBytes, type MaskBytes } from '../../shared/contract/annotations.js';
+import type { Rect } from '../editor/index.js';
+
+export type MirrorRequest =
+  | { type: 'sync'; id: number; key: string; mask: Uint8Array; width: number; height: number }
+  | { type: 'patch'; id: number; key: string; rect: Rect; data: Uint8Array };
+export type MirrorReply = { id: number; ok: true; painted: number; bytes: MaskBytes | null } | { id: number; ok: false; error: string };
+
+export interface Encoded {
+  bytes: MaskBytes;
+  painted: number;
+}
+
+function countPainted(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  return n;
+}
+
+export class MaskMirror {
+  private worker: Worker | null = null;
+  private nextId = 0;
+  private synced: string | null = null;
+  private readonly pending = new Map<number, { resolve: (r: MirrorReply & { ok: true }) => void; reject: (e: Error) => void }>();
+  private disposed = false;
+
+  constructor() {
+    try {
+      this.worker = new Worker(new URL('./maskCodec.worker.ts', import.meta.url), { type: 'module' });
+      this.worker.onmessage = (e: MessageEvent<MirrorReply>) => {
+        const p = this.pending.get(e.data.id);
+        if (!p) return;
+        this.pending.delete(e.data.id);
+        if (e.data.ok) p.resolve(e.data);
+        else p.reject(new Error(e.data.error));
+        if (this.disposed && this.pending.size === 0) this.terminate();
+      };
+      this.worker.onerror = () => this.fallBack(new Error('The mask worker failed; masks are compressed on the main thread from now on.'));
+    } catch {
+      this.worker = null;
+    }
+  }
+
+  /** Hands the worker a copy of an image's whole mask (on open); resolves with its painted-pixel count. */
+  async sync(key: string, mask: Uint8Array, width: number, height: number): Promise<number> {
+    if (!this.worker || this.disposed) return countPainted(mask);
+    const copy = mask.slice();
+    this.synced = key;
+    const r = await this.post({ type: 'sync', id: ++this.nextId, key, mask: copy, width, height }, [copy.buffer]);
+    return r.painted;
+  }
+
+  /** The compressed mask after an edit inside `rect`; only that rectangle is copied on this thread. */
+  async update(key: string, mask: Uint8Array, width: number, height: number, rect: Rect): Promise<Encoded> {
+    if (!this.worker || this.disposed) return { bytes: encodeMaskBytes(mask, width, height), painted: countPainted(mask) };
+    if (this.synced !== key) void this.sync(key, mask, width, height);
+    const data = new Uint8Array(rect.w * rect.h);
+    for (let y = 0; y < rect.h; y++) data.set(mask.subarray((rect.y + y) * width + rect.x, (rect.y + y) * width + rect.x + rect.w), y * rect.w);
+    const r = await this.post({ type: 'patch', id: ++this.nextId, key, rect: { x: rect.x, y: rect.y, w: rect.w, h: rect.h }, data }, [data.buffer]);
+    return { bytes: r.bytes!, painted: r.painted };
+  }
+
+  private post(msg: MirrorRequest, transfer: Transferable[]): Promise<MirrorReply & { ok: true }> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(msg.id, { resolve, reject });
+      this.worker!.postMessage(msg, transfer);
+    });
+  }
+
+  private fallBack(e: Error): void {
+    this.terminate();
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.synced = null;
+  }
+
+  /** Stops the worker once the masks it is compressing are done (they are strokes the user expects saved). */
+  dispose(): void {
+    this.disposed = true;
+    if (this.pending.size === 0) this.terminate();
+  }
+}

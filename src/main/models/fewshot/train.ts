@@ -12,6 +12,7 @@
  *    image (anomaly_map = defect probability) and the mean of its top 1% as the image score.
  * 4. Threshold: the exported model's scores on the good validation images and the labelled images.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../../shared/errors.js';
@@ -286,6 +287,7 @@ export async function trainFewShot(input: FewShotTrainInput): Promise<FewShotTra
   t0 = performance.now();
   const shapes = await probeShapes(forward, makeBatch(0));
   const training = buildTrainingModel(forward, { loss, optimizer: { kind: 'adamw', weightDecay: 1e-4 }, shapes, params: net.params, reportOutputs: [LOSS_TERMS.bce, LOSS_TERMS.dice] });
+  if (input.workDir) await mkdir(input.workDir, { recursive: true });
   const trainer = await Trainer.create(training, { optimizerName: 'adamw' });
   const stepsPerEpoch = Math.max(1, Math.ceil(views.length / B));
   const totalSteps = Math.max(1, p.epochs) * stepsPerEpoch;

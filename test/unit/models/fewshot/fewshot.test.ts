@@ -4,7 +4,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../../src/cli/index.js';
-import { readModelFolder } from '../../../../src/main/models/modelFolder.js';
+import { scanDataset } from '../../../../src/main/data/scan.js';
+import { preprocessImage } from '../../../../src/main/data/preprocess.js';
+import { fewshot, labelledFor } from '../../../../src/main/models/fewshot/index.js';
+import { readModelFolder, writeModelFolder } from '../../../../src/main/models/modelFolder.js';
+import { AnomalyModel } from '../../../../src/main/models/inference.js';
+import { splitForTraining } from '../../../../src/main/models/split.js';
+import type { TrainedModel } from '../../../../src/main/models/types.js';
 import { makeBlobDataset } from '../synthetic.js';
 
 function capture() {
@@ -71,4 +77,37 @@ describe('finetune: few-shot head on generated blob defects', () => {
     expect(await main(['finetune', '--base', baseDir, '--data', data, '--out', path.join(tmp, 'z'), '--shots', '17'], c.io)).toBe(2);
     expect(c.err.join('\n')).toMatch(/has 16 labelled image\(s\) but --shots asks for 17/);
   }, 30_000);
+
+  it('a run cancelled mid-way resumes from its checkpoint to the same model as an uninterrupted run', async () => {
+    const { summary, images } = await scanDataset(data);
+    const split = splitForTraining(images, 1, data);
+    const labeled = labelledFor({ root: data, split, seed: 4 }, { shots: 3 }).map((l) => l.record);
+    const req = { root: data, summary, split, seed: 4, params: { base: baseDir, labeled, epochs: 6, views: 3 } };
+    const full = await fewshot.train(req);
+    const work = path.join(tmp, 'work');
+    const ctl = new AbortController();
+    const epochs: number[] = [];
+    await expect(fewshot.train({ ...req, workDir: work, signal: ctl.signal, onProgress: (e) => {
+      if (e.stage !== 'train') return;
+      epochs.push(e.epoch!);
+      if (e.epoch === 1) ctl.abort();
+    } })).rejects.toThrow(/cancelled at step/);
+    expect(epochs).toEqual([0, 1]);
+    const resumed = await fewshot.train({ ...req, workDir: work, resume: true });
+    expect(resumed.json.params.steps).toBe(full.json.params.steps);
+    const maps = async (t: TrainedModel, name: string) => {
+      const dir = path.join(tmp, name);
+      await writeModelFolder(dir, t.onnx, t.json);
+      const m = await AnomalyModel.load(dir);
+      const r = await m.run(await preprocessImage(path.join(data, labeled[0].path), m.preprocess));
+      await m.release();
+      return r.map;
+    };
+    const a = await maps(full, 'full');
+    const b = await maps(resumed, 'resumed');
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
+  }, 40_000);
 });
+

@@ -193,3 +193,20 @@ export function makeCoreBatch(images: SourceImage[], order: EpochOrder, step: nu
     [CORE_INPUTS.original]: new ort.Tensor('float32', orig, dims),
   };
 }
+
+/**
+ * Wraps a batch builder so batch step+1 is built while the trainer runs step: ORT computes on its own threads
+ * and the JS thread is otherwise idle during `session.run`. A request for another step (first call, resume)
+ * builds synchronously; the result is the same either way because a batch depends on its step only.
+ */
+export function prefetching<T>(make: (step: number) => T): (step: number) => T {
+  let ready: { step: number; batch: T } | null = null;
+  return (step) => {
+    const batch = ready && ready.step === step ? ready.batch : make(step);
+    ready = null;
+    setImmediate(() => {
+      ready = { step: step + 1, batch: make(step + 1) };
+    });
+    return batch;
+  };
+}

@@ -20,7 +20,7 @@ import { loadCheckpoint } from '../../engine/runtime/checkpoint.js';
 import { cosineSchedule, runTrainingLoop, type LoopProgress } from '../../engine/runtime/loop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { backboneBytes } from '../backbones/index.js';
-import { EpochOrder, loadSources, makeCoreBatch, minSideFor } from './augment.js';
+import { EpochOrder, loadSources, makeCoreBatch, minSideFor, prefetching } from './augment.js';
 import { buildCoreBackbone, buildCorePretrainGraph, CORE_TERMS } from './network.js';
 
 export interface PretrainOptions {
@@ -184,7 +184,7 @@ export async function pretrainCore(o: PretrainOptions): Promise<PretrainResult> 
       totalSteps: cfg.totalSteps,
       stepsPerEpoch,
       batchImages: B,
-      makeBatch,
+      makeBatch: prefetching(makeBatch),
       lr,
       checkpointFile,
       checkpointEverySeconds: 120,

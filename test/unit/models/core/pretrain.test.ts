@@ -62,14 +62,14 @@ describe('CoRe pretraining', () => {
     const out = path.join(dir, 'resumed.onnx');
     const ctl = new AbortController();
     const common = { files, out, workDir: work, imageSize: 32, batch: 4, seed: 3, threads: 1 };
-    await expect(pretrainCore({ ...common, steps: 6, signal: ctl.signal, onProgress: (p) => p.step === 3 && ctl.abort() })).rejects.toThrow(/cancelled at step 3\/6/);
-    // The resumed call asks for another step count: the stored schedule wins, so it still ends at 6.
+    await expect(pretrainCore({ ...common, steps: 4, signal: ctl.signal, onProgress: (p) => p.step === 2 && ctl.abort() })).rejects.toThrow(/cancelled at step 2\/4/);
+    // The resumed call asks for another step count: the stored schedule wins, so it still ends at 4.
     const res = await pretrainCore({ ...common, steps: 50, resume: true });
-    expect(res.startStep).toBe(3);
-    expect(res.steps).toBe(6);
-    expect(res.totalSteps).toBe(6);
+    expect(res.startStep).toBe(2);
+    expect(res.steps).toBe(4);
+    expect(res.totalSteps).toBe(4);
     const log = readFileSync(res.lossLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(log.map((r) => r.step)).toEqual([1, 2, 3, 4]);
     expect(log[0].contrastive).toBeGreaterThan(0);
     expect(log[0].restorative).toBeGreaterThan(0);
 

@@ -24,7 +24,7 @@ async function providerName(): Promise<string | null> {
 
 const usage = `Usage: node bin/defect-studio.js train --method patchcore --data DIR --out MODELDIR
          [--backbone NAME|PATH] [--image-size N] [--seed N] [--epochs N]
-         [--work-dir DIR [--resume]] [--progress bar|json]
+         [--work-dir DIR [--resume]] [--progress bar|json] [--base MODELDIR] [--shots N]
 
 Trains on the good training images of DIR and writes MODELDIR/model.onnx + model.json.
   MVTec AD layout: train/good is the training set (10% held out for the threshold), test/ is the test set.
@@ -37,6 +37,8 @@ Options:
   --image-size  short side of the model input in pixels (default 256)
   --seed        split, projection and coreset seed (default 0)
   --epochs      training epochs of trained methods (params.epochs; default: the method's)
+  --base        supervised methods (fewshot): the unsupervised model folder to build on (params.base)
+  --shots       supervised methods: labelled images per defect class (params.shots)
   --work-dir    folder for checkpoints (checkpoint.onnx) and training state; Ctrl-C / SIGTERM checkpoint there
   --resume      continue from --work-dir's checkpoint (same data, settings and seed give the same result)
   --skips       ear: U-Net skip switches at inference, shallow level first (default 0,1,1: shallow off)
@@ -46,6 +48,12 @@ Options:
 
 Progress goes to stderr; a JSON summary to stdout. Exit 2 on bad input (no good images, unreadable data),
 130 when cancelled (SIGINT/SIGTERM; with --work-dir the checkpoint is written first, resume with --resume).`;
+
+/** The options `train` accepts (the jobs service's command lines are tested against this list). */
+export const TRAIN_OPTIONS = {
+  values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips', 'base', 'shots'],
+  booleans: ['resume'],
+};
 
 /** Exit status of a cancelled training (128 + SIGINT, the shell's convention). */
 const EXIT_CANCELLED = 130;
@@ -74,7 +82,7 @@ export const command: CliCommand = {
   summary: 'Train an anomaly-detection model (PatchCore) on the good images of a dataset',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips'], booleans: ['resume'] });
+    const args = parseArgs(argv, TRAIN_OPTIONS);
     if (args.positional.length) throw new StudioError('BAD_REQUEST', `Unexpected argument "${args.positional[0]}".\n\n${usage}`);
     const method = methodByName(requireFlag(args, 'method'));
     const root = path.resolve(requireFlag(args, 'data'));
@@ -87,6 +95,11 @@ export const command: CliCommand = {
     const epochs = flag(args, 'epochs') === undefined ? undefined : intFlag(args, 'epochs', 1);
     if (epochs !== undefined && epochs < 1) throw new StudioError('BAD_REQUEST', `--epochs must be at least 1, got ${epochs}.`);
     const skips = flag(args, 'skips'); // EAR: skip levels kept at inference, e.g. 0,1,1 (params.skips)
+    const params: Record<string, unknown> = {};
+    if (epochs !== undefined) params.epochs = epochs;
+    if (skips !== undefined) params.skips = skips;
+    if (flag(args, 'base') !== undefined) params.base = path.resolve(flag(args, 'base')!);
+    if (flag(args, 'shots') !== undefined) params.shots = intFlag(args, 'shots', 5);
     const progressMode = flag(args, 'progress') ?? 'bar';
     if (progressMode !== 'bar' && progressMode !== 'json') throw new StudioError('BAD_REQUEST', `--progress must be bar or json, got "${progressMode}".`);
     const workDir = flag(args, 'work-dir') === undefined ? undefined : path.resolve(flag(args, 'work-dir')!);
@@ -125,7 +138,7 @@ export const command: CliCommand = {
         backbone: flag(args, 'backbone'),
         imageSize,
         seed,
-        ...(epochs !== undefined || skips !== undefined ? { params: { ...(epochs !== undefined ? { epochs } : {}), ...(skips !== undefined ? { skips } : {}) } } : {}),
+        ...(Object.keys(params).length ? { params } : {}),
         onProgress,
         signal: stop.signal,
         workDir,

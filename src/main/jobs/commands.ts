@@ -9,6 +9,8 @@ export function trainArgs(job: JobRecord, resume: boolean): string[] {
   if (s.epochs !== undefined) args.push('--epochs', String(s.epochs));
   if (s.imageSize !== undefined) args.push('--image-size', String(s.imageSize));
   if (s.backbone !== undefined) args.push('--backbone', s.backbone);
+  if (s.baseModel !== undefined) args.push('--base', s.baseModel);
+  if (s.shots !== undefined) args.push('--shots', String(s.shots));
   if (resume) args.push('--resume');
   return args;
 }

@@ -6,12 +6,13 @@ export interface JobFormProps {
   form: Form;
   methods: MethodInfo[];
   datasets: JobsState['datasets'];
+  baseModels: JobsState['baseModels'];
   starting: boolean;
   onChange(p: Partial<Form>): void;
   onStart(): void;
 }
 
-export function JobForm({ form, methods, datasets, starting, onChange, onStart }: JobFormProps) {
+export function JobForm({ form, methods, datasets, baseModels, starting, onChange, onStart }: JobFormProps) {
   const method = methods.find((m) => m.name === form.method);
   return (
     <form
@@ -66,6 +67,25 @@ export function JobForm({ form, methods, datasets, starting, onChange, onStart }
           <input className="input mono" data-testid="job-seed" inputMode="numeric" value={form.seed} onChange={(e) => onChange({ seed: e.target.value })} />
         </label>
       </div>
+      {method?.learningType === 'supervised' && (
+        <div className="form-grid">
+          <label className="form-row">
+            <span>Base model</span>
+            <select className="select" data-testid="job-base-model" value={form.baseModel} onChange={(e) => onChange({ baseModel: e.target.value })}>
+              {baseModels.length === 0 && <option value="">— train an unsupervised model first —</option>}
+              {baseModels.map((b) => (
+                <option key={b.dir} value={b.dir} title={b.dir}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="form-row">
+            <span>Shots per class</span>
+            <input className="input mono" data-testid="job-shots" inputMode="numeric" placeholder="5" value={form.shots} onChange={(e) => onChange({ shots: e.target.value })} />
+          </label>
+        </div>
+      )}
       <label className="check">
         <input type="checkbox" data-testid="job-evaluate" checked={form.evaluate} onChange={(e) => onChange({ evaluate: e.target.checked })} />
         Evaluate on the test split when done

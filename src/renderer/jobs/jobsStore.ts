@@ -20,6 +20,15 @@ export interface JobForm {
   backbone: string;
   seed: string;
   evaluate: boolean;
+  /** Supervised methods: the model folder they build on, and labelled images per class (empty = default). */
+  baseModel: string;
+  shots: string;
+}
+
+/** A trained model a supervised job can build on. */
+export interface BaseModelOption {
+  dir: string;
+  label: string;
 }
 
 export interface FinishedNotice {
@@ -33,6 +42,7 @@ export interface JobsState {
   loaded: boolean;
   methods: MethodInfo[];
   datasets: Pick<DatasetSummary, 'id' | 'name' | 'root'>[];
+  baseModels: BaseModelOption[];
   jobs: JobRecord[];
   selectedId: string | null;
   /** Loss history and log of the selected job. */
@@ -72,11 +82,12 @@ export class JobsStore extends Store<JobsState> {
       loaded: false,
       methods: [],
       datasets: [],
+      baseModels: [],
       jobs: [],
       selectedId: null,
       history: [],
       log: [],
-      form: { method: '', datasetId: '', epochs: '', imageSize: '', backbone: '', seed: '0', evaluate: true },
+      form: { method: '', datasetId: '', epochs: '', imageSize: '', backbone: '', seed: '0', evaluate: true, baseModel: '', shots: '' },
       starting: false,
       error: null,
       notices: [],
@@ -134,11 +145,14 @@ export class JobsStore extends Store<JobsState> {
 
   async init(): Promise<void> {
     try {
-      const [methods, datasets, jobs] = await Promise.all([
+      const [methods, datasets, jobs, models] = await Promise.all([
         this.client.invoke('jobs.methods', {}),
         this.client.invoke('datasets.list', {}),
         this.client.invoke('jobs.list', {}),
+        // Only supervised methods need it; an unreadable models folder must not stop the screen.
+        this.client.invoke('models.list', {}).catch(() => ({ dir: '', models: [] })),
       ]);
+      const baseModels = models.models.flatMap((m) => (m.status === 'ok' && m.method !== 'fewshot' ? [{ dir: m.dir, label: `${m.id} (${m.method})` }] : []));
       for (const j of jobs) if (j.state === 'running' || j.state === 'queued') this.watched.add(j.id);
       const form = this.get().form;
       this.patch({
@@ -146,8 +160,10 @@ export class JobsStore extends Store<JobsState> {
         methods,
         datasets: datasets.map(({ id, name, root }) => ({ id, name, root })),
         jobs,
+        baseModels,
         form: {
           ...form,
+          baseModel: baseModels.some((b) => b.dir === form.baseModel) ? form.baseModel : (baseModels[0]?.dir ?? ''),
           method: form.method || methods[0]?.name || '',
           datasetId: datasets.some((d) => d.id === form.datasetId) ? form.datasetId : (datasets[0]?.id ?? ''),
         },
@@ -181,12 +197,15 @@ export class JobsStore extends Store<JobsState> {
     try {
       if (!f.method) throw new Error('Choose a method.');
       if (!f.datasetId) throw new Error('Open a dataset on the Datasets screen first, then choose it here.');
+      const supervised = this.get().methods.find((m) => m.name === f.method)?.learningType === 'supervised';
+      if (supervised && !f.baseModel) throw new Error(`${f.method} builds on a trained unsupervised model: train one (e.g. patchcore) first, then choose it as the base model.`);
       settings = {
         epochs: parseOptionalInt(f.epochs, 'Epochs', 1, 10_000),
         imageSize: parseOptionalInt(f.imageSize, 'Image size', 32, 2048),
         backbone: f.backbone || undefined,
         seed: parseOptionalInt(f.seed, 'Seed', 0, 2 ** 31 - 1) ?? 0,
         evaluate: f.evaluate,
+        ...(supervised ? { baseModel: f.baseModel, shots: parseOptionalInt(f.shots, 'Shots', 1, 1000) } : {}),
       };
     } catch (e) {
       this.patch({ error: message(e) });

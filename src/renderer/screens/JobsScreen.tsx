@@ -30,7 +30,7 @@ export function JobsScreen({ client }: { client: StudioClient }) {
         <section className="panel-section">
           <h3 className="section-title">New job</h3>
           {s.loaded ? (
-            <JobForm form={s.form} methods={s.methods} datasets={s.datasets} starting={s.starting} onChange={(p) => store.setForm(p)} onStart={() => void store.start()} />
+            <JobForm form={s.form} methods={s.methods} datasets={s.datasets} baseModels={s.baseModels} starting={s.starting} onChange={(p) => store.setForm(p)} onStart={() => void store.start()} />
           ) : (
             <p className="empty-note">Loading…</p>
           )}

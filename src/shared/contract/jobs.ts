@@ -18,6 +18,9 @@ export const JobSettings = z.object({
   imageSize: z.number().int().min(32).max(2048).optional(),
   backbone: z.string().min(1).optional(),
   seed: z.number().int().nonnegative().default(0),
+  /** Supervised methods (few-shot fine-tuning): the unsupervised model folder they build on, and shots per class. */
+  baseModel: z.string().min(1).optional(),
+  shots: z.number().int().positive().max(1000).optional(),
   /** Evaluate the trained model on the dataset's test split when training ends (the job's result metrics). */
   evaluate: z.boolean().default(true),
 });

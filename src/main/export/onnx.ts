@@ -51,13 +51,13 @@ export interface ExportedOnnx {
 }
 
 const RESIZE_NOTE =
-  "bicubic (Catmull-Rom, a = -0.5) with antialiasing when downscaling, as libvips/sharp's 'cubic' kernel (sharp.resize(w, h, { fit: 'fill', kernel: 'cubic' })); grayscale images replicated to R = G = B, alpha dropped";
+  "libvips' resize with its 'cubic' (Catmull-Rom) kernel, which also low-pass filters when downscaling: sharp(file).resize(W, H, { fit: 'fill', kernel: 'cubic' }) after any crop; grayscale images replicated to R = G = B, alpha dropped";
 
 function geometryNote(fit: ModelJson['input']['fit'], size: number, multiple: number, maxLong: number): string {
   if (fit === 'stretch') return `resize the whole image to ${size} x ${size} (aspect ratio not kept)`;
   if (fit === 'center-crop') return `crop the centred square of side min(width, height) (left = floor((width - side) / 2), top likewise), then resize it to ${size} x ${size}`;
   return (
-    `scale so the short side is ${size}: W = max(${multiple}, round(width * s / ${multiple}) * ${multiple}), H likewise, s = ${size} / min(width, height); ` +
+    `scale so the short side is ${size}: W = max(${multiple}, round(width * s / ${multiple}) * ${multiple}) (round half up), H likewise, s = ${size} / min(width, height); ` +
     `if max(W, H) > ${maxLong}, scale both again by ${maxLong} / max(W, H) with the same rounding; then resize to W x H`
   );
 }

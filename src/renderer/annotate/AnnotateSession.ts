@@ -11,10 +11,11 @@ import type { StudioClient } from '../../shared/client.js';
 import { decodeMaskBytes, type AnnotationClass } from '../../shared/contract/annotations.js';
 import type { ImageRecord } from '../../shared/dataset.js';
 import { storedMaskKey, type StudioDb } from '../db.js';
-import { AnnotateEditor, interpretMaskImage, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
+import { AnnotateEditor, interpretMaskImage, type CommittedEvent, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
 import { Store } from '../state/store.js';
 import { loadImage } from '../viewer/loadImage.js';
 import { DEFAULT_CLASSES, mergeClasses, newClass } from './classes.js';
+import type { MaskPatch } from './maskCodec.js';
 import type { MaskPersistence } from './MaskPersistence.js';
 
 export type MaskSource = 'unsaved' | 'studio' | 'dataset' | 'none';
@@ -41,12 +42,22 @@ export interface SessionState {
   notice: Notice | null;
   /** Whether an anomaly map is loaded for the open image (heatmap-to-mask needs one). */
   hasHeatmap: boolean;
+  /** Review run the anomaly map came from. */
+  heatmapRun: string | null;
   /** Non-background pixels of the open mask, counted off the main thread after each edit; null while counting. */
   painted: number | null;
 }
 
-/** Supplies the anomaly map of an image, when the Review screen has a run for it; null when there is none. */
-export type HeatmapLoader = (datasetId: string, record: ImageRecord) => Promise<Heatmap | null>;
+/** Supplies the anomaly map of an image and the threshold to propose at, when a review run has one; else null. */
+export type HeatmapLoader = (datasetId: string, record: ImageRecord) => Promise<{ heatmap: Heatmap; threshold: number; runId: string } | null>;
+
+/** The mask bytes an edit, undo or redo wrote, as the history stored them (packed per tile). */
+function patchesOf(editor: AnnotateEditor, c: CommittedEvent): MaskPatch[] | undefined {
+  const { undo, redo } = editor.getHistoryEntries();
+  const entry = undo.find((e) => e.id === c.entryId) ?? redo.find((e) => e.id === c.entryId);
+  if (!entry) return undefined;
+  return entry.patches.map((p) => ({ x: p.x, y: p.y, w: p.w, h: p.h, bytes: c.reason === 'undo' ? p.before : p.after }));
+}
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -76,6 +87,7 @@ export class AnnotateSession extends Store<SessionState> {
       classes: [...DEFAULT_CLASSES],
       notice: null,
       hasHeatmap: false,
+      heatmapRun: null,
       painted: null,
     });
   }
@@ -126,7 +138,7 @@ export class AnnotateSession extends Store<SessionState> {
         if (classes.some((c) => c.id === this.carried!.classId)) editor.setCurrentClass(this.carried.classId);
       }
       this.bind(editor, datasetId, record.path);
-      this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false, painted: null });
+      this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false, heatmapRun: null, painted: null });
       void this.persistence.mirror.sync(storedMaskKey(datasetId, record.path), editor.getMask(), width, height).then((painted) => {
         if (request === this.request) this.patch({ painted });
       });
@@ -143,10 +155,13 @@ export class AnnotateSession extends Store<SessionState> {
   private async loadHeatmap(editor: AnnotateEditor, datasetId: string, record: ImageRecord, request: number): Promise<void> {
     if (!this.heatmapLoader) return;
     try {
-      const heatmap = await this.heatmapLoader(datasetId, record);
-      if (request !== this.request || !heatmap) return;
-      editor.setHeatmap(heatmap);
-      this.patch({ hasHeatmap: true });
+      const found = await this.heatmapLoader(datasetId, record);
+      if (request !== this.request || !found) return;
+      editor.batch(() => {
+        editor.setHeatmap(found.heatmap);
+        editor.updateSettings({ threshold: found.threshold });
+      });
+      this.patch({ hasHeatmap: true, heatmapRun: found.runId });
     } catch (e) {
       this.notify('warning', `No anomaly map for ${record.path}: ${message(e)}`);
     }
@@ -160,7 +175,7 @@ export class AnnotateSession extends Store<SessionState> {
         const request = this.request;
         const mask = editor.getMask();
         void this.persistence
-          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes, rect: c.bbox })
+          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes, rect: c.bbox, patches: patchesOf(editor, c) })
           .then((painted) => {
             if (request === this.request && painted >= 0) this.patch({ painted });
           })

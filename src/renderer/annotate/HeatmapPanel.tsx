@@ -17,7 +17,7 @@ function range(data: Float32Array): { min: number; max: number } {
   return min <= max ? { min, max } : { min: 0, max: 1 };
 }
 
-export function HeatmapPanel({ editor, onError }: { editor: AnnotateEditor; onError: (message: string) => void }) {
+export function HeatmapPanel({ editor, runId, onError }: { editor: AnnotateEditor; runId: string | null; onError: (message: string) => void }) {
   const heatmap = useEditorValue(editor, 'heatmap', () => editor.getHeatmap());
   const threshold = useEditorValue(editor, 'threshold', () => editor.getSettings().threshold);
   const minArea = useEditorValue(editor, 'min area', () => editor.getSettings().minArea);
@@ -27,6 +27,11 @@ export function HeatmapPanel({ editor, onError }: { editor: AnnotateEditor; onEr
     <section className="panel-section" data-testid="annotate-heatmap" data-available={heatmap ? 'true' : 'false'}>
       <h3 className="section-title">Heatmap to mask</h3>
       {!heatmap && <p className="empty-note">No anomaly map for this image: run a model on it in Review first.</p>}
+      {heatmap && runId && (
+        <p className="dim mono annotate-filename" title={runId} data-testid="annotate-heatmap-run">
+          run {runId}
+        </p>
+      )}
       <label className="field annotate-row">
         Threshold
         <input

@@ -10,7 +10,7 @@ import { encodeMaskBytes, type AnnotationClass } from '../../shared/contract/ann
 import { storedMaskKey, type StoredMask, type StudioDb } from '../db.js';
 import { Store } from '../state/store.js';
 import type { Rect } from '../editor/index.js';
-import { MaskMirror, type Encoded } from './maskCodec.js';
+import { MaskMirror, type Encoded, type MaskPatch } from './maskCodec.js';
 
 export interface SaveState {
   /** idle: nothing happened yet; saving: a write is queued or in flight; saved: everything is on disk; failed: see message. */
@@ -30,8 +30,9 @@ export interface MaskToSave {
   width: number;
   height: number;
   classes: readonly AnnotationClass[];
-  /** What the edit changed; only this rectangle is copied on the main thread. */
+  /** What the edit changed: its box, and the history's packed tiles when known (then nothing big is copied). */
   rect: Rect;
+  patches?: MaskPatch[];
 }
 
 function message(e: unknown): string {
@@ -64,7 +65,7 @@ export class MaskPersistence extends Store<SaveState> {
     this.patch({ status: 'saving' });
     let encoded: Encoded;
     try {
-      encoded = await this.mirror.update(key, m.mask, m.width, m.height, m.rect);
+      encoded = await this.mirror.update(key, m.mask, m.width, m.height, { rect: m.rect, patches: m.patches });
     } catch {
       // The worker is gone (it says why once); the edit must still be stored.
       encoded = { bytes: encodeMaskBytes(m.mask, m.width, m.height), painted: -1 };

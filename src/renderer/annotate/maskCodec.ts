@@ -4,11 +4,20 @@
  * Where no worker can start (tests in Node), the same work runs inline.
  */
 import { encodeMaskBytes, type MaskBytes } from '../../shared/contract/annotations.js';
-import type { Rect } from '../editor/index.js';
+import type { PackedBytes, Rect } from '../editor/index.js';
+
+/** A rectangle of mask bytes, RLE-packed or raw (the history's own patch format, so edits cross almost for free). */
+export interface MaskPatch {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  bytes: PackedBytes;
+}
 
 export type MirrorRequest =
   | { type: 'sync'; id: number; key: string; mask: Uint8Array; width: number; height: number }
-  | { type: 'patch'; id: number; key: string; rect: Rect; data: Uint8Array };
+  | { type: 'patch'; id: number; key: string; patches: MaskPatch[] };
 export type MirrorReply = { id: number; ok: true; painted: number; bytes: MaskBytes | null } | { id: number; ok: false; error: string };
 
 export interface Encoded {
@@ -55,13 +64,23 @@ export class MaskMirror {
     return r.painted;
   }
 
-  /** The compressed mask after an edit inside `rect`; only that rectangle is copied on this thread. */
-  async update(key: string, mask: Uint8Array, width: number, height: number, rect: Rect): Promise<Encoded> {
+  /**
+   * The compressed mask after an edit. `patches` (the history entry's packed tiles) is what crosses to the worker;
+   * without them the edit's bounding `rect` is copied raw, which for a stroke across a 4096^2 image is megabytes.
+   */
+  async update(key: string, mask: Uint8Array, width: number, height: number, change: { rect: Rect; patches?: MaskPatch[] }): Promise<Encoded> {
     if (!this.worker || this.disposed) return { bytes: encodeMaskBytes(mask, width, height), painted: countPainted(mask) };
     if (this.synced !== key) void this.sync(key, mask, width, height);
-    const data = new Uint8Array(rect.w * rect.h);
-    for (let y = 0; y < rect.h; y++) data.set(mask.subarray((rect.y + y) * width + rect.x, (rect.y + y) * width + rect.x + rect.w), y * rect.w);
-    const r = await this.post({ type: 'patch', id: ++this.nextId, key, rect: { x: rect.x, y: rect.y, w: rect.w, h: rect.h }, data }, [data.buffer]);
+    let patches = change.patches;
+    const transfer: Transferable[] = [];
+    if (!patches) {
+      const { x, y, w, h } = change.rect;
+      const data = new Uint8Array(w * h);
+      for (let r = 0; r < h; r++) data.set(mask.subarray((y + r) * width + x, (y + r) * width + x + w), r * w);
+      patches = [{ x, y, w, h, bytes: { kind: 'raw', length: data.length, data } }];
+      transfer.push(data.buffer);
+    }
+    const r = await this.post({ type: 'patch', id: ++this.nextId, key, patches }, transfer);
     return { bytes: r.bytes!, painted: r.painted };
   }
 

@@ -5,6 +5,7 @@
  * hundreds of milliseconds on a busy machine, which on the main thread would freeze the frames after every stroke.
  */
 import { encodeMaskBytes } from '../../shared/contract/annotations.js';
+import { unpackBytes } from '../editor/history/packedBytes.js';
 import type { MirrorReply, MirrorRequest } from './maskCodec.js';
 
 let current: { key: string; width: number; height: number; mask: Uint8Array } | null = null;
@@ -25,8 +26,10 @@ scope.onmessage = (e) => {
       return;
     }
     if (!current || current.key !== req.key) throw new Error(`The mask of ${req.key} was not sent to the worker before its edits.`);
-    const { rect, data } = req;
-    for (let y = 0; y < rect.h; y++) current.mask.set(data.subarray(y * rect.w, (y + 1) * rect.w), (rect.y + y) * current.width + rect.x);
+    for (const p of req.patches) {
+      const data = unpackBytes(p.bytes);
+      for (let y = 0; y < p.h; y++) current.mask.set(data.subarray(y * p.w, (y + 1) * p.w), (p.y + y) * current.width + p.x);
+    }
     scope.postMessage({ id: req.id, ok: true, painted: painted(current.mask), bytes: encodeMaskBytes(current.mask, current.width, current.height) });
   } catch (err) {
     scope.postMessage({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) });

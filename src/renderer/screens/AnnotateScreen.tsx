@@ -11,6 +11,7 @@ import { AnnotateToolbar } from '../annotate/AnnotateToolbar.js';
 import { ClassPanel } from '../annotate/ClassPanel.js';
 import { ExportPanel } from '../annotate/ExportPanel.js';
 import { HeatmapPanel } from '../annotate/HeatmapPanel.js';
+import { reviewHeatmaps } from '../annotate/heatmapSource.js';
 import { HelpOverlay } from '../annotate/HelpOverlay.js';
 import { MaskPersistence } from '../annotate/MaskPersistence.js';
 import { SaveStatus } from '../annotate/SaveStatus.js';
@@ -25,12 +26,13 @@ export interface AnnotateScreenProps {
   client: StudioClient;
   db: StudioDb;
   datasets: DatasetsStore;
-  /** Anomaly maps for heatmap-to-mask (from the Review screen's runs); absent: the heatmap tool says there is none. */
+  /** Anomaly maps for heatmap-to-mask; default: the Review screen's open run, else the newest run of the dataset. */
   heatmaps?: HeatmapLoader;
 }
 
 export function AnnotateScreen({ client, db, datasets, heatmaps }: AnnotateScreenProps) {
   const session = useMemo(() => new AnnotateSession(client, db, new MaskPersistence(client, db)), [client, db]);
+  const heatmapLoader = useMemo(() => heatmaps ?? reviewHeatmaps(client), [client, heatmaps]);
   const ds = useStoreValue(datasets, (v) => v);
   const s = useStoreValue(session, (v) => v);
   const [help, setHelp] = useState(false);
@@ -39,8 +41,8 @@ export function AnnotateScreen({ client, db, datasets, heatmaps }: AnnotateScree
   const record = index !== null ? ds.images[index] : null;
 
   useEffect(() => {
-    session.setHeatmapLoader(heatmaps ?? null);
-  }, [session, heatmaps]);
+    session.setHeatmapLoader(heatmapLoader);
+  }, [session, heatmapLoader]);
   useEffect(() => {
     void session.persistence.retry(); // edits a previous run could not write
     return () => session.dispose();
@@ -121,7 +123,7 @@ export function AnnotateScreen({ client, db, datasets, heatmaps }: AnnotateScree
           <SaveStatus persistence={session.persistence} />
         </section>
         {editor && <ClassPanel editor={editor} session={session} classes={s.classes} />}
-        {editor && <HeatmapPanel editor={editor} onError={(m) => session.notify('warning', m)} />}
+        {editor && <HeatmapPanel editor={editor} runId={s.heatmapRun} onError={(m) => session.notify('warning', m)} />}
         <ExportPanel client={client} persistence={session.persistence} datasetId={current.id} classes={s.classes} />
       </aside>
       <div className="content">

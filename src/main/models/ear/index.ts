@@ -34,6 +34,7 @@ export function defaultParams(): EarParams {
     l1Weight: 1,
     ssimWeight: 0.2,
     errorSsimWeight: 1,
+    errorNorm: 'mean',
     sigma: 4,
     scoreTopFraction: 0.01,
   };

@@ -70,6 +70,9 @@ export interface EarParams {
   ssimWeight: number;
   /** Error map = |x − x̂| + errorSsimWeight · (1 − SSIM) / 2. */
   errorSsimWeight: number;
+  /** 'mean': the error map divided by the image's own mean error, so a defect is a local outlier against the
+   *  image's recovery-error level (textured shots recover worse everywhere); 'none': the raw error. */
+  errorNorm: 'none' | 'mean';
   /** Smoothing σ in model-input pixels and image score = mean of the top fraction of the map (0 = max). */
   sigma: number;
   scoreTopFraction: number;
@@ -106,7 +109,8 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
   if (weights) adoptWeights(g, weights);
   const absErr = g.op('Abs', [g.op('Sub', [recovered, target])], {}, 'pixel_error');
   const ssimErr = g.op('Mul', [g.op('Sub', [g.constFloat(1), ssimMap(g, recovered, target, true)]), g.constFloat(p.errorSsimWeight / 2)], {}, 'ssim_error');
-  const err = g.op('Add', [absErr, ssimErr], {}, 'error_map');
+  let err = g.op('Add', [absErr, ssimErr], {}, 'error_map');
+  if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
   const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });

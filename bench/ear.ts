@@ -1,0 +1,102 @@
+/**
+ * EAR benchmarks (issue 7). Records (one JSON line each), all on the magnetic-tile seed-0 split of bench/lib:
+ * - ear.magnetic_tile.default: the product's defaults (contrast attention, mosaic hint, shallow skip off):
+ *   image / pixel AUROC, PRO, AP, per-class image AUROC, training seconds and loop figures.
+ * - ear.magnetic_tile.skips_all_on: the same trained U-Net exported with every skip on (resumed from the default
+ *   run's checkpoint at its last step, so only the inference graph differs).
+ * - ear.magnetic_tile.mask_random / mask_none / hint_empty: a fixed pseudo-random mask, no mask, an emptied
+ *   (zero) region instead of the mosaic; each trained from scratch with that setting.
+ * - ear.magnetic_tile.attention_energy / attention_norm-deep: the other attention signals (default: contrast).
+ * - ear.magnetic_tile.mosaic_cell_16: mosaic blocks of 16 U-Net pixels instead of 4 (a coarser hint).
+ * - ear.elpv: ELPV cells image AUROC.
+ * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
+ * - ear.infer_ms: one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
+ * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the training
+ * steps (quick runs); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words.
+ * Every record carries the core count and load average: this machine is shared, so wall times are contended.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AnomalyModel } from '../src/main/models/inference.js';
+import { ear } from '../src/main/models/ear/index.js';
+import { writeModelFolder } from '../src/main/models/modelFolder.js';
+import type { TrainingSplit } from '../src/main/models/split.js';
+import { elpv, latency256, machine, magneticTile, metricFields, r4, trainAndEval, type BenchDataset, type Emit } from './lib/anomaly.js';
+
+const steps = process.env.BENCH_EAR_STEPS ? { steps: Number(process.env.BENCH_EAR_STEPS) } : {};
+const wanted = (name: string) => !process.env.BENCH_EAR_ONLY || process.env.BENCH_EAR_ONLY.split(',').some((w) => name.includes(w));
+
+const VARIANTS: Record<string, Record<string, unknown>> = {
+  mask_random: { attention: 'random' },
+  mask_none: { maskFraction: 0 },
+  hint_empty: { hint: 'empty' },
+  attention_energy: { attention: 'energy' },
+  'attention_norm-deep': { attention: 'norm-deep' },
+  mosaic_cell_16: { mosaicCell: 16 },
+};
+
+function loopFields(params: Record<string, unknown>) {
+  const loop = params.loop as { steps: number; seconds: number; firstLoss: number; lastLoss: number };
+  return { steps: loop.steps, loop_s: Math.round(loop.seconds), first_loss: r4(loop.firstLoss), last_loss: r4(loop.lastLoss) };
+}
+
+async function magnetic(emit: Emit, mt: BenchDataset, tmp: string): Promise<void> {
+  const workDir = path.join(tmp, 'work-default');
+  if (wanted('default') || wanted('skips')) {
+    const { trained, r, peakRssMb } = await trainAndEval(ear, mt, tmp, { params: { ...steps }, workDir }, 'default');
+    emit({
+      bench: 'ear.magnetic_tile.default',
+      ...metricFields(r),
+      target: 'image_auroc within 0.03 of the best method (PatchCore 0.878)',
+      skips: (trained.json.params.inferenceSkips as boolean[]).map(Number).join(','),
+      train_images: mt.split.train.length,
+      train_s: Math.round(trained.json.training.seconds),
+      ...loopFields(trained.json.params),
+      peak_rss_mb: peakRssMb,
+      ...machine(),
+    });
+    const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
+    emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });
+  }
+  for (const [name, params] of Object.entries(VARIANTS)) {
+    if (!wanted(name)) continue;
+    const { trained, r } = await trainAndEval(ear, mt, tmp, { params: { ...steps, ...params } }, name);
+    emit({ bench: `ear.magnetic_tile.${name}`, ...metricFields(r), params, train_s: Math.round(trained.json.training.seconds), ...loopFields(trained.json.params), ...machine() });
+  }
+  if (wanted('train_200') || wanted('infer')) {
+    const split = mt.split;
+    const t200: TrainingSplit = { train: split.train.slice(0, 200), val: split.val.slice(0, 10), test: [], description: 'first 200 training images' };
+    let peakRss = 0;
+    const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+    const t0 = performance.now();
+    const trained = await ear.train({ root: mt.root, summary: mt.summary, split: t200, seed: 0, imageSize: 256, params: { ...steps } });
+    clearInterval(timer);
+    emit({ bench: 'ear.train_200', value: Math.round((performance.now() - t0) / 100) / 10, unit: 's', target: '<=900', ...loopFields(trained.json.params), timings: trained.json.params.timings, peak_rss_mb: Math.round(peakRss / 2 ** 20), ...machine() });
+    const dir = path.join(tmp, 'latency');
+    await writeModelFolder(dir, trained.onnx, trained.json);
+    const model = await AnomalyModel.load(dir);
+    const ms = await latency256(model, 20);
+    await model.release();
+    emit({ bench: 'ear.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=20', min: Math.round(ms[0] * 10) / 10, p90: Math.round(ms[18] * 10) / 10, provider: model.provider, ...machine() });
+  }
+}
+
+export async function run(emit: Emit): Promise<void> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-ear-'));
+  try {
+    const mt = await magneticTile();
+    if ('skipped' in mt) emit({ bench: 'ear.magnetic_tile', skipped: mt.skipped });
+    else await magnetic(emit, mt, tmp);
+    if (wanted('elpv')) {
+      const el = await elpv();
+      if ('skipped' in el) emit({ bench: 'ear.elpv', skipped: el.skipped });
+      else {
+        const { trained, r } = await trainAndEval(ear, el, tmp, { params: { ...steps } });
+        emit({ bench: 'ear.elpv', image_auroc: r4(r.metrics.image.auroc), image_ap: r4(r.metrics.image.ap), train_images: el.split.train.length, test_images: r.metrics.images, train_s: Math.round(trained.json.training.seconds), ms_per_image: Math.round(r.msPerImage), ...machine() });
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

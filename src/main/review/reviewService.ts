@@ -10,12 +10,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Decision, DecisionKind, ReviewModelEntry, ReviewResult, ReviewRun } from '../../shared/contract/review.js';
+import { PREVIEW_MAX_SIDE, type Decision, type DecisionKind, type ReviewModelEntry, type ReviewResult, type ReviewRun } from '../../shared/contract/review.js';
 import type { ImageRecord, Split } from '../../shared/dataset.js';
 import { StudioError, toStudioError } from '../../shared/errors.js';
 import { AnomalyModel } from '../models/inference.js';
 import { writeMapPng } from '../models/mapPng.js';
 import { listModelFolders } from './modelList.js';
+import { boxDownsample } from './preview.js';
 import { RunFolder, type StoredResult } from './runFolder.js';
 
 /** What the service needs from the rest of the app (the router module adapts DomainDeps to this). */
@@ -80,7 +81,10 @@ export class ReviewService {
       await model.release();
       throw new StudioError('INVALID_STATE', `Dataset ${ds.name} has no images${req.split ? ` in split "${req.split}"` : ''} to inspect.`);
     }
-    if (existsSync(folder.dir)) await rm(path.join(folder.dir, 'maps'), { recursive: true, force: true });
+    if (existsSync(folder.dir)) {
+      await rm(path.join(folder.dir, 'maps'), { recursive: true, force: true });
+      await rm(path.join(folder.dir, 'preview'), { recursive: true, force: true });
+    }
     const run: ReviewRun = {
       runId,
       modelDir,
@@ -150,7 +154,7 @@ export class ReviewService {
     const base = { path: rec.path, split: rec.split, label: rec.label, width: rec.width, height: rec.height };
     const file = path.join(run.datasetRoot, ...rec.path.split('/'));
     if (!existsSync(file)) {
-      return { ...base, score: null, map: null, error: `${rec.path} was deleted or moved since the dataset was scanned; rescan the dataset.` };
+      return { ...base, score: null, map: null, preview: null, error: `${rec.path} was deleted or moved since the dataset was scanned; rescan the dataset.` };
     }
     let r: Awaited<ReturnType<AnomalyModel['inferFile']>>;
     try {
@@ -159,11 +163,18 @@ export class ReviewService {
       const err = toStudioError(e);
       // A write or runtime failure is the run's problem; a bad image is only this image's.
       if (err.code === 'IO_ERROR' || err.code === 'INTERNAL') throw err;
-      return { ...base, score: null, map: null, error: `${rec.path}: ${err.message}` };
+      return { ...base, score: null, map: null, preview: null, error: `${rec.path}: ${err.message}` };
     }
     const map = folder.mapRel(rec.path);
-    await writeMapPng(folder.mapAbs(map), r.imageMap, r.geometry.width, r.geometry.height, run.mapMaxValue);
-    return { ...base, width: r.geometry.width, height: r.geometry.height, score: r.score, map, error: null };
+    const { width, height } = r.geometry;
+    await writeMapPng(folder.mapAbs(map), r.imageMap, width, height, run.mapMaxValue);
+    let preview: string | null = null;
+    if (Math.max(width, height) > PREVIEW_MAX_SIDE) {
+      const small = boxDownsample(r.imageMap, width, height, PREVIEW_MAX_SIDE);
+      preview = folder.previewRel(rec.path);
+      await writeMapPng(folder.mapAbs(preview), small.data, small.width, small.height, run.mapMaxValue);
+    }
+    return { ...base, width, height, score: r.score, map, preview, error: null };
   }
 
   async cancel(runId: string): Promise<void> {

@@ -3,7 +3,8 @@
  *   run.json        the run's summary (model, dataset, status, counts): written at start, on progress, at the end
  *   results.json    per-image scores and map files, rewritten (atomically) as results stream in
  *   decisions.json  the reviewer's accept / reject / relabel per image, kept apart so re-running never loses them
- *   maps/<image path>.png  16-bit anomaly maps at image resolution (src/main/models/mapPng.ts)
+ *   maps/<image path>.png     16-bit anomaly maps at image resolution (src/main/models/mapPng.ts)
+ *   preview/<image path>.png  the same, box-averaged to ≤ PREVIEW_MAX_SIDE px, for drawing
  * Reopening a finished run reads these three JSON files and nothing else: no model, no inference.
  */
 import path from 'node:path';
@@ -13,7 +14,10 @@ import { StudioError } from '../../shared/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../workspace/atomicWrite.js';
 
 /** A result as stored: the decision lives in decisions.json, the map file is relative to the run folder. */
-export const StoredResult = ReviewResult.omit({ decision: true, mapFile: true }).extend({ map: z.string().nullable() });
+export const StoredResult = ReviewResult.omit({ decision: true, mapFile: true, previewFile: true }).extend({
+  map: z.string().nullable(),
+  preview: z.string().nullable().default(null),
+});
 export type StoredResult = z.infer<typeof StoredResult>;
 
 const Results = z.array(StoredResult);
@@ -34,6 +38,10 @@ export class RunFolder {
 
   mapRel(imagePath: string): string {
     return `maps/${imagePath}.png`;
+  }
+
+  previewRel(imagePath: string): string {
+    return `preview/${imagePath}.png`;
   }
 
   mapAbs(rel: string): string {
@@ -66,7 +74,7 @@ export class RunFolder {
 
   /** The contract's view of a stored result. */
   toResult(r: StoredResult, decisions: Decisions): ReviewResult {
-    const { map, ...rest } = r;
-    return { ...rest, mapFile: map ? this.mapAbs(map) : null, decision: decisions[r.path] ?? null };
+    const { map, preview, ...rest } = r;
+    return { ...rest, mapFile: map ? this.mapAbs(map) : null, previewFile: preview ? this.mapAbs(preview) : null, decision: decisions[r.path] ?? null };
   }
 }

@@ -264,11 +264,11 @@ export class ReviewStore extends Store<ReviewState> {
     }
   }
 
-  /** The decoded map of a result (cached per run). */
+  /** The decoded map a result is drawn with: its preview when it has one (cached per run). */
   map(result: ReviewResult): Promise<LoadedMap> {
     const { run } = this.get();
-    if (!result.mapFile || !run) return Promise.reject(new Error(result.error ?? `${result.path} has no anomaly map.`));
-    const key = result.mapFile;
+    const key = result.previewFile ?? result.mapFile;
+    if (!key || !run) return Promise.reject(new Error(result.error ?? `${result.path} has no anomaly map.`));
     let p = this.maps.get(key);
     if (p) {
       this.maps.delete(key);

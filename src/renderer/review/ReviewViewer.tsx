@@ -41,16 +41,29 @@ export function ReviewViewer({ client, store, viewer, result }: { client: Studio
     if (!datasetId) return;
     let cancelled = false;
     setError(null);
+    // Phase marks for bench/review.ts (select → loaded → overlay drawn → shown); cheap, and visible in a profile.
+    performance.mark('review:select');
+    // The reviewer usually steps on (J / ↓): warm the next image and map while this one is being looked at.
+    const prefetchNext = () => {
+      const s = store.get();
+      const i = s.results.findIndex((r) => r.path === result.path);
+      const next = i >= 0 ? s.results[i + 1] : undefined;
+      if (!next || !next.mapFile) return;
+      void store.map(next).catch(() => undefined);
+      const img = new Image();
+      img.src = client.assetUrl({ kind: 'image', datasetId, path: next.path });
+    };
     const imageUrl = client.assetUrl({ kind: 'image', datasetId, path: result.path });
-    Promise.all([
-      loadImage(imageUrl, result.path),
-      result.mapFile ? store.map(resultRef.current).then((m) => new HeatmapCanvas(m)) : Promise.resolve(null),
-    ])
-      .then(([image, heat]) => {
+    Promise.all([loadImage(imageUrl, result.path), result.mapFile ? store.map(resultRef.current) : Promise.resolve(null)])
+      .then(([image, map]) => {
         if (cancelled) return;
+        performance.mark('review:loaded');
+        const heat = map ? new HeatmapCanvas(map, { width: image.naturalWidth, height: image.naturalHeight }) : null;
         viewer.setImage({ width: image.naturalWidth, height: image.naturalHeight });
         setLoaded({ path: result.path, image, heat });
         setOverlay(heat ? heat.draw(styleOf(store.get(), viewer.get().showMask)) : null);
+        performance.mark('review:overlay');
+        prefetchNext();
       })
       .catch((e: unknown) => {
         if (!cancelled) setError(e instanceof Error ? e.message : String(e));
@@ -96,6 +109,7 @@ export function ReviewViewer({ client, store, viewer, result }: { client: Studio
     const path = loaded?.path ?? '';
     const id = requestAnimationFrame(() => {
       el.dataset.heatmap = overlay && loaded?.heat ? path : '';
+      if (overlay && loaded?.heat) performance.mark('review:shown');
       el.dataset.contour = String(loaded?.heat?.contourPixels ?? 0);
     });
     return () => cancelAnimationFrame(id);

@@ -70,11 +70,20 @@ export const ReviewResult = z.object({
   score: z.number().nullable(),
   /** Absolute path of the 16-bit map PNG at image resolution; null when the image failed. */
   mapFile: z.string().nullable(),
+  /**
+   * The same map box-averaged to at most PREVIEW_MAX_SIDE px (same PNG scale), for drawing: a 1024² map PNG is
+   * ~1.7 MB to fetch and inflate, its preview ~30 KB, and the model's map has no finer detail than its input grid.
+   * null when the image is already that small (use mapFile) or the image failed.
+   */
+  previewFile: z.string().nullable(),
   /** Why this image has no result (deleted, unreadable); null when it has one. */
   error: z.string().nullable(),
   decision: Decision.nullable(),
 });
 export type ReviewResult = z.infer<typeof ReviewResult>;
+
+/** Long side of the preview maps the Review screen draws (see ReviewResult.previewFile). */
+export const PREVIEW_MAX_SIDE = 256;
 
 export const reviewCalls = {
   'review.models': call(z.object({}), z.array(ReviewModelEntry)),

@@ -85,6 +85,7 @@ describe('review service', () => {
     const { run, results: rows } = await call('review.results', { runId: started.runId });
     expect(rows).toHaveLength(12);
     expect(rows.every((r) => r.score !== null && r.error === null && r.mapFile!.startsWith(app.workspace))).toBe(true);
+    expect(rows.every((r) => r.previewFile === null)).toBe(true); // 64 px maps are drawn as they are
     // Blob images score above good ones on average: the results are the model's, not placeholders.
     const mean = (l: string) => rows.filter((r) => r.label === l).reduce((a, r) => a + r.score!, 0) / 6;
     expect(mean('blob')).toBeGreaterThan(mean('good'));

@@ -22,6 +22,7 @@ export function defaultParams(backbone: Backbone): KdParams {
   return {
     levels,
     widths: [32, 64, 128],
+    blocks: 0,
     useSimam: true,
     useSspcab: true,
     sspcabWeight: 0.1,

@@ -27,6 +27,8 @@ export interface StudentConfig {
   widths: number[];
   useSimam: boolean;
   useSspcab: boolean;
+  /** Residual blocks (conv-BN-ReLU-conv-BN + identity) per stage after its first conv; 0 = none. */
+  blocks?: number;
 }
 
 export interface StudentOutputs {
@@ -72,6 +74,11 @@ export function buildStudent(net: Net, unit: string, cfg: StudentConfig, trainin
     }
     x = convBn(net, `student.s${i}.conv`, x, inC, w, 1, training);
     inC = w;
+    for (let b = 0; b < (cfg.blocks ?? 0); b++) {
+      const h = convBn(net, `student.s${i}.res${b}.a`, x, w, w, 1, training);
+      const h2 = batchNorm(net, `student.s${i}.res${b}.b.bn`, conv2d(net, `student.s${i}.res${b}.b.conv`, h, w, w), w, training);
+      x = g.op('Relu', [g.op('Add', [h2, x])]);
+    }
     if (cfg.useSimam) x = simam(g, x);
     features.push(conv2d(net, `student.s${i}.head`, x, w, level.channels, { kernel: 1, pad: 0, bias: true }));
   });

@@ -8,6 +8,7 @@
  * (light augmentation; crops also make a step 4x cheaper than whole 256 px images). The photometric
  * standardisation uses the whole image's statistics, exactly as the exported graph does at inference.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageRecord } from '../../../shared/dataset.js';
@@ -34,6 +35,8 @@ export interface KdParams {
   levels: string[];
   /** Student channels per level. */
   widths: number[];
+  /** Residual blocks per student stage. */
+  blocks: number;
   useSimam: boolean;
   useSspcab: boolean;
   /** Weight λ of SSPCAB's reconstruction loss. */
@@ -81,7 +84,7 @@ export function preprocessSpec(p: KdParams, backbone: Backbone): PreprocessSpec 
 }
 
 export function studentConfig(p: KdParams, backbone: Backbone): StudentConfig {
-  return { levels: levelSpecs(backbone, p.levels), widths: p.widths, useSimam: p.useSimam, useSspcab: p.useSspcab };
+  return { levels: levelSpecs(backbone, p.levels), widths: p.widths, blocks: p.blocks, useSimam: p.useSimam, useSspcab: p.useSspcab };
 }
 
 /** A training image kept as uint8 planes plus the photometric statistics of the whole image. */
@@ -225,6 +228,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const totalSteps = Math.max(1, Math.min(p.maxSteps ?? Infinity, p.epochs * stepsPerEpoch));
 
   t0 = performance.now();
+  if (input.workDir) await mkdir(input.workDir, { recursive: true });
   const forward = buildTrainingForward(backbone, cfg, p, batch, crop, seed);
   const makeBatch = makeBatchFn(images, batch, crop, stepsPerEpoch, seed);
   const shapes = await probeShapes(forward.model, makeBatch(0));

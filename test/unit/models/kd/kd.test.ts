@@ -11,6 +11,10 @@ import { defaultParams } from '../../../../src/main/models/kd/index.js';
 import { buildTrainingForward, makeBatchFn, studentConfig } from '../../../../src/main/models/kd/train.js';
 import { readModelFolder } from '../../../../src/main/models/modelFolder.js';
 import { Rng } from '../../../../src/main/engine/rng.js';
+import { existsSync } from 'node:fs';
+import { scanDataset } from '../../../../src/main/data/scan.js';
+import { kd } from '../../../../src/main/models/kd/index.js';
+import { splitForTraining } from '../../../../src/main/models/split.js';
 import { makeBlobDataset } from '../synthetic.js';
 
 function capture() {
@@ -71,5 +75,24 @@ describe('KD on generated blob defects (CLI end to end)', () => {
     expect(r.testImages).toBe(16);
     expect(r.image_auroc).toBeGreaterThanOrEqual(0.9);
     expect(r.pixel_auroc).toBeGreaterThanOrEqual(0.85);
+  }, 60_000);
+});
+
+describe('KD training job', () => {
+  it('a cancelled run leaves a checkpoint and throws CANCELLED; resume continues from it to the end', async () => {
+    const { summary, images } = await scanDataset(data);
+    const split = splitForTraining(images, 0, data);
+    const workDir = path.join(tmp, 'work');
+    const ctl = new AbortController();
+    const params = { epochs: 3, batch: 4 };
+    const base = { root: data, summary, split, seed: 2, imageSize: 64, params, workDir };
+    await expect(
+      kd.train({ ...base, signal: ctl.signal, onProgress: (e) => e.stage === 'train' && e.done >= 3 && ctl.abort() }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(existsSync(path.join(workDir, 'checkpoint.onnx'))).toBe(true);
+    const resumed = await kd.train({ ...base, resume: true });
+    const loop = resumed.json.params.loop as { startStep: number; steps: number };
+    expect(loop.startStep).toBeGreaterThanOrEqual(3);
+    expect(loop.steps).toBe(3 * Math.floor(split.train.length / 4));
   }, 60_000);
 });

@@ -1,0 +1,91 @@
+/**
+ * KD benchmarks (issue 6). Records (one JSON line each):
+ * - kd.magnetic_tile.<variant>: the ablation, plain KD / +SimAM / +SSPCAB / +both, each trained with the default
+ *   schedule on the magnetic-tile split every method uses (seed 0: 50% of MT_Free for training, 10% of that held
+ *   out for the threshold; test = the other half + every defect): image AUROC, pixel AUROC, PRO, AP, per-class
+ *   image AUROC, train seconds, loss at the first and last step. Targets: image AUROC within 0.03 of the best method
+ *   (PatchCore 0.878 on the full test set), pixel AUROC >= 0.95.
+ * - kd.train_200: training on the first 200 training images at 256 px, default schedule (target <= 15 min).
+ * - kd.infer_ms: one 256 x 256 image, batch 1, median of 20 runs after 3 warm-up runs (target <= 40 ms).
+ * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images (quicker, noisier); BENCH_KD_VARIANTS=a,b
+ * runs only those variants; BENCH_KD_PARAMS='{"epochs":10}' overrides defaults in every run (experiments).
+ * Every record carries the core count and load average: this machine is shared, so wall times are contended.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AnomalyModel } from '../src/main/models/inference.js';
+import { kd } from '../src/main/models/kd/index.js';
+import type { TrainingSplit } from '../src/main/models/split.js';
+import { latency256, machine, magneticTile, metricFields, trainAndEval, type Emit } from './lib/anomaly.js';
+
+const VARIANTS: Record<string, { useSimam: boolean; useSspcab: boolean }> = {
+  plain: { useSimam: false, useSspcab: false },
+  simam: { useSimam: true, useSspcab: false },
+  sspcab: { useSimam: false, useSspcab: true },
+  both: { useSimam: true, useSspcab: true },
+};
+
+export async function run(emit: Emit): Promise<void> {
+  const extra = JSON.parse(process.env.BENCH_KD_PARAMS ?? '{}') as Record<string, unknown>;
+  const only = process.env.BENCH_KD_VARIANTS?.split(',');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-kd-'));
+  try {
+    const mt = await magneticTile();
+    if ('skipped' in mt) {
+      emit({ bench: 'kd.magnetic_tile', skipped: mt.skipped });
+      return;
+    }
+    let latencyDir: string | undefined;
+    for (const [name, blocks] of Object.entries(VARIANTS)) {
+      if (only && !only.includes(name)) continue;
+      const { trained, r, peakRssMb, dir } = await trainAndEval(kd, mt, tmp, { params: { ...blocks, ...extra } }, `kd-${name}`);
+      const loop = trained.json.params.loop as { steps: number; firstLoss: number; lastLoss: number };
+      emit({
+        bench: `kd.magnetic_tile.${name}`,
+        ...metricFields(r),
+        target: 'image_auroc within 0.03 of the best method (PatchCore 0.878), pixel_auroc>=0.95',
+        train_images: mt.split.train.length,
+        train_s: Math.round(trained.json.training.seconds * 10) / 10,
+        steps: loop.steps,
+        first_loss: loop.firstLoss,
+        last_loss: loop.lastLoss,
+        params: { ...blocks, ...extra },
+        peak_rss_mb: peakRssMb,
+        ...machine(),
+      });
+      if (name === 'both' || !latencyDir) latencyDir = dir;
+    }
+    // Latency of the default model (both blocks) when it was trained above.
+    if (latencyDir) {
+      const model = await AnomalyModel.load(latencyDir);
+      try {
+        const ms = await latency256(model, 20);
+        emit({ bench: 'kd.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', p90: Math.round(ms[18] * 10) / 10, model: path.basename(latencyDir), target: '<=40', ...machine() });
+      } finally {
+        await model.release();
+      }
+    }
+    if (process.env.BENCH_KD_SKIP_TRAIN200) return;
+    // Training time on 200 images at 256 px, default parameters (both blocks), 10 held-out images for the threshold.
+    const t200: TrainingSplit = { train: mt.split.train.slice(0, 200), val: mt.split.val.slice(0, 10), test: [], description: 'first 200 training images' };
+    let peakRss = 0;
+    const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+    const t0 = performance.now();
+    const trained = await kd.train({ root: mt.root, summary: mt.summary, split: t200, seed: 0, imageSize: 256, params: extra });
+    clearInterval(timer);
+    const loop = trained.json.params.loop as { steps: number };
+    emit({
+      bench: 'kd.train_200',
+      value: Math.round((performance.now() - t0) / 100) / 10,
+      unit: 's',
+      target: '<=900',
+      steps: loop.steps,
+      timings: trained.json.params.timings,
+      peak_rss_mb: Math.round(peakRss / 2 ** 20),
+      ...machine(),
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -7,6 +7,8 @@ import { readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from '@playwright/test';
+import { main } from '../../src/cli/index.js';
+import { makeBlobDataset } from '../unit/models/synthetic.js';
 import { makeMvtecDataset, type MvtecSpec } from './fixtures/mvtecDataset.js';
 import { expect, test } from './fixtures/studio.js';
 
@@ -204,4 +206,51 @@ test('a save that fails keeps the edit in the browser and Retry writes it; a wro
   await expectReady(page, 'test/crack/001.png');
   await expect(page.getByTestId('annotate-mask-problem')).toContainText('001_mask.png is 32 x 32 but its image is 128 x 128');
   expect(await painted(page)).toBe(0);
+});
+
+test('heatmap to mask: the anomaly map of a Review run becomes an undoable proposal at the panel threshold', async ({ page, studio, scratch, workspace, datasets, shell }, testInfo) => {
+  test.setTimeout(150_000);
+  const root = path.join(scratch, 'blobs');
+  const size = 96;
+  await makeBlobDataset(root, { size, trainGood: 8, testGood: 3, testDefect: 3, seed: 5 });
+  const err: string[] = [];
+  const code = await main(['train', '--method', 'patchcore', '--data', root, '--out', path.join(workspace, 'models', 'blobs-pc'), '--image-size', '64', '--seed', '1'], {
+    out: () => undefined,
+    err: (l) => err.push(l),
+  });
+  expect(code, err.join('\n')).toBe(0);
+
+  await page.goto(studio.url);
+  await datasets.open(root);
+  await expect(datasets.item('blobs')).toHaveAttribute('data-status', 'ready');
+  await shell.go('review');
+  await page.getByTestId('review-split').selectOption('test');
+  await page.getByTestId('review-run').click();
+  await expect(page.getByTestId('review-status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+
+  // A good image (no mask of its own): nothing painted, then the map arrives and the panel is enabled.
+  await annotate(page, 'test/good/000.png');
+  expect(await painted(page)).toBe(0);
+  await expect(page.getByTestId('annotate-heatmap')).toHaveAttribute('data-available', 'true');
+  await expect(page.getByTestId('annotate-heatmap-run')).toBeVisible();
+
+  // Threshold at the map's minimum: every pixel is at or above it, so the proposal is the whole image.
+  const slider = page.getByTestId('annotate-threshold');
+  await slider.focus();
+  await page.keyboard.press('Home');
+  await page.getByTestId('annotate-heatmap-apply').click();
+  await expect.poll(() => painted(page)).toBe(size * size);
+  await page.screenshot({ path: testInfo.outputPath('01-proposal-all.png') });
+  await page.getByTestId('annotate-undo').click();
+  await expect.poll(() => painted(page)).toBe(0);
+
+  // At the maximum only the hottest pixels remain: a small, non-empty proposal, saved like any edit.
+  await slider.focus();
+  await page.keyboard.press('End');
+  await page.getByTestId('annotate-heatmap-apply').click();
+  await expect.poll(() => painted(page)).toBeGreaterThan(0);
+  const hot = await painted(page);
+  expect(hot).toBeLessThan(size * size * 0.1);
+  await expectSaved(page);
+  expect(nonZero(await readGrey(path.join(root, '.defect-studio/masks/test/good/000.png.png')))).toBe(hot);
 });

@@ -6,6 +6,8 @@ import { useMemo } from 'react';
 import type { AnnotateEditor } from '../editor/index.js';
 import { useEditorValue } from './useEditorValue.js';
 
+const STEPS = 200;
+
 function range(data: Float32Array): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
@@ -22,7 +24,10 @@ export function HeatmapPanel({ editor, runId, onError }: { editor: AnnotateEdito
   const threshold = useEditorValue(editor, 'threshold', () => editor.getSettings().threshold);
   const minArea = useEditorValue(editor, 'min area', () => editor.getSettings().minArea);
   const r = useMemo(() => (heatmap ? range(heatmap.data) : { min: 0, max: 1 }), [heatmap]);
-  const step = (r.max - r.min) / 200 || 0.01;
+  // Integer slider positions mapped to the map's range: the ends are exactly the map's min and max (a float range
+  // input would round them through a string and leave the pixels at the minimum out).
+  const toThreshold = (pos: number) => r.min + ((r.max - r.min) * pos) / STEPS;
+  const position = Math.round(((threshold - r.min) / (r.max - r.min || 1)) * STEPS);
   return (
     <section className="panel-section" data-testid="annotate-heatmap" data-available={heatmap ? 'true' : 'false'}>
       <h3 className="section-title">Heatmap to mask</h3>
@@ -37,12 +42,12 @@ export function HeatmapPanel({ editor, runId, onError }: { editor: AnnotateEdito
         <input
           type="range"
           data-testid="annotate-threshold"
-          min={r.min}
-          max={r.max}
-          step={step}
-          value={threshold}
+          min={0}
+          max={STEPS}
+          step={1}
+          value={Math.max(0, Math.min(STEPS, position))}
           disabled={!heatmap}
-          onChange={(e) => editor.updateSettings({ threshold: Number(e.target.value) })}
+          onChange={(e) => editor.updateSettings({ threshold: toThreshold(Number(e.target.value)) })}
         />
         <span className="mono annotate-num">{threshold.toPrecision(3)}</span>
       </label>

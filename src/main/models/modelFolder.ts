@@ -94,12 +94,15 @@ export interface LoadedModelFolder {
   onnx: Uint8Array;
 }
 
-export async function readModelFolder(dir: string): Promise<LoadedModelFolder> {
+/**
+ * model.json of a folder, validated, without reading model.onnx (listing many large models must stay fast); the
+ * ONNX file's presence is checked, its content only by readModelFolder.
+ */
+export async function readModelJson(dir: string): Promise<ModelJson> {
   if (!existsSync(dir)) throw new StudioError('NOT_FOUND', `Model folder ${dir} does not exist.`);
   const jsonPath = path.join(dir, 'model.json');
-  const onnxPath = path.join(dir, 'model.onnx');
   if (!existsSync(jsonPath)) throw new StudioError('UNREADABLE', `${dir} is not a Defect Studio model folder: model.json is missing (train one with \`train --method patchcore\`).`);
-  if (!existsSync(onnxPath)) throw new StudioError('UNREADABLE', `Model folder ${dir} is incomplete: model.onnx is missing.`);
+  if (!existsSync(path.join(dir, 'model.onnx'))) throw new StudioError('UNREADABLE', `Model folder ${dir} is incomplete: model.onnx is missing.`);
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(jsonPath, 'utf8'));
@@ -111,6 +114,12 @@ export async function readModelFolder(dir: string): Promise<LoadedModelFolder> {
     const issue = parsed.error.issues[0];
     throw new StudioError('UNREADABLE', `${jsonPath} is not a valid model description: ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
   }
+  return parsed.data;
+}
+
+export async function readModelFolder(dir: string): Promise<LoadedModelFolder> {
+  const json = await readModelJson(dir);
+  const onnxPath = path.join(dir, 'model.onnx');
   const onnx = new Uint8Array(await readFile(onnxPath));
   const model = parseModel(onnx, onnxPath);
   const meta = model.metadataProps?.find((p) => p.key === MODEL_METADATA_KEY)?.value;
@@ -125,7 +134,7 @@ export async function readModelFolder(dir: string): Promise<LoadedModelFolder> {
   if (!inputs.includes(INPUT_NAME) || !outputs.includes(MAP_OUTPUT) || !outputs.includes(SCORE_OUTPUT)) {
     throw new StudioError('UNREADABLE', `${onnxPath} lacks the ${INPUT_NAME} input or the ${MAP_OUTPUT}/${SCORE_OUTPUT} outputs; the model folder is corrupt.`);
   }
-  return { dir, json: parsed.data, onnx };
+  return { dir, json, onnx };
 }
 
 export function scoreStats(scores: readonly number[]): ScoreStats {

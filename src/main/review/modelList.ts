@@ -3,34 +3,14 @@
  * model.json, invalid JSON, foreign ONNX) is listed with the reason instead of hidden, so the user learns why
  * the model they trained is not offered.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReviewModelEntry } from '../../shared/contract/review.js';
-import { StudioError, toStudioError } from '../../shared/errors.js';
-import { ModelJson } from '../models/modelFolder.js';
+import { toStudioError } from '../../shared/errors.js';
+import { readModelJson } from '../models/modelFolder.js';
 
-/**
- * model.json only: listing must stay fast with many large models. The ONNX file itself is checked when a run
- * loads it (AnomalyModel.load → readModelFolder), which names the problem the same way.
- */
-export async function readModelJson(dir: string): Promise<ModelJson> {
-  const jsonPath = path.join(dir, 'model.json');
-  if (!existsSync(jsonPath)) throw new StudioError('UNREADABLE', `${dir} is not a Defect Studio model folder: model.json is missing (train one with \`train --method patchcore\`).`);
-  if (!existsSync(path.join(dir, 'model.onnx'))) throw new StudioError('UNREADABLE', `Model folder ${dir} is incomplete: model.onnx is missing.`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(jsonPath, 'utf8'));
-  } catch (e) {
-    throw new StudioError('UNREADABLE', `${jsonPath} is not valid JSON (${(e as Error).message}); the model folder is corrupt.`);
-  }
-  const parsed = ModelJson.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StudioError('UNREADABLE', `${jsonPath} is not a valid model description: ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
-  }
-  return parsed.data;
-}
+/** model.json only (fast with many large models); the ONNX file is checked when a run loads it. */
+export { readModelJson };
 
 export async function listModelFolders(modelsDir: string): Promise<ReviewModelEntry[]> {
   let names: string[];

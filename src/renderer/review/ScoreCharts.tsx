@@ -3,7 +3,7 @@
  * SVGs. Both derive from the sorted results with memoised pure functions (./roc.ts); only the threshold line
  * and the ROC operating point move with the slider.
  */
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { ReviewResult } from '../../shared/contract/review.js';
 import { labelToPositive, rocCurve, scoreHistogram, type Scored } from './roc.js';
 
@@ -20,7 +20,7 @@ export function scoredItems(results: readonly ReviewResult[]): Scored[] {
   return results.filter((r) => r.score !== null).map((r) => ({ score: r.score as number, positive: labelToPositive(effectiveLabel(r)) }));
 }
 
-export function ScoreHistogram({ items, threshold, range }: { items: Scored[]; threshold: number; range: { min: number; max: number } }) {
+function ScoreHistogramView({ items, threshold, range }: { items: Scored[]; threshold: number; range: { min: number; max: number } }) {
   const h = useMemo(() => scoreHistogram(items, BINS, range), [items, range]);
   const peak = Math.max(1, ...h.good.map((g, i) => g + h.defect[i] + h.unknown[i]));
   const bw = W / BINS;
@@ -54,7 +54,7 @@ export function ScoreHistogram({ items, threshold, range }: { items: Scored[]; t
   );
 }
 
-export function RocChart({ items, threshold }: { items: Scored[]; threshold: number }) {
+function RocChartView({ items, threshold }: { items: Scored[]; threshold: number }) {
   const roc = useMemo(() => rocCurve(items), [items]);
   const S = 140;
   if (roc.auroc === null) {
@@ -93,3 +93,7 @@ export function RocChart({ items, threshold }: { items: Scored[]; threshold: num
     </div>
   );
 }
+
+// Memoised: selecting an image re-renders the screen but changes neither chart's inputs.
+export const ScoreHistogram = memo(ScoreHistogramView);
+export const RocChart = memo(RocChartView);

@@ -25,7 +25,7 @@ import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { findChromium } from '../scripts/find-chromium.mjs';
 import { DEFAULT_RENDERER_DIR, startBrowserModeServer } from '../src/main/server/index.js';
-import { rendererMainCpuMs } from './grid.js';
+import { rendererMainCpuMs, round, stats } from './grid.js';
 
 const SIZE = 4096;
 const BRUSH = 40;
@@ -82,21 +82,6 @@ interface Stroke {
 }
 
 const SAMPLES_PER_FRAME = 2;
-
-const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-function stats(values: number[], refreshMs: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    median: round(quantile(sorted, 0.5)),
-    p95: round(quantile(sorted, 0.95)),
-    max: round(sorted[sorted.length - 1] ?? NaN),
-    frames: values.length,
-    droppedShare: round(values.filter((d) => d > 1.5 * refreshMs).length / Math.max(1, values.length), 3),
-  };
-}
 
 /** A smooth grey 4096^2 test image (compresses well, so writing it takes a second, not ten). */
 async function makeImage(file: string): Promise<void> {

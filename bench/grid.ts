@@ -65,7 +65,7 @@ interface Measured {
   maxScroll: number;
 }
 
-function stats(deltas: number[], refreshMs: number) {
+export function stats(deltas: number[], refreshMs: number) {
   const sorted = [...deltas].sort((a, b) => a - b);
   return {
     median: round(quantile(sorted, 0.5)),
@@ -79,10 +79,10 @@ function stats(deltas: number[], refreshMs: number) {
 
 type Emit = (record: Record<string, unknown>) => void;
 
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
-const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+export const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 /** 10 000 files in folder layout (good/, defect/); byte-identical variants keep generation to a second or two. */
 async function makeImages(root: string): Promise<void> {

@@ -43,6 +43,8 @@ export interface FewShotParams {
   /** Largest side of a view window in input pixels (bounds the feature cache). */
   viewPixels: number;
   epochs: number;
+  /** At least this many steps, whatever the epochs (5 labelled images give only 4-5 steps per epoch). */
+  minSteps: number;
   /** Grid crops per step. */
   batch: number;
   /** Crop side in head-grid cells (capped by the smallest view). */
@@ -52,6 +54,8 @@ export interface FewShotParams {
   lr: number;
   /** Cap of the positive-cell weight of the BCE term (= negative / positive cells, measured on the views). */
   maxPosWeight: number;
+  /** Good validation images added as all-negative views (they then also count in the threshold: biased). */
+  negatives: number;
   /** Image score = mean of this top fraction of the probability map. */
   scoreTopFraction: number;
 }
@@ -59,13 +63,15 @@ export interface FewShotParams {
 export const DEFAULT_FEWSHOT_PARAMS: FewShotParams = {
   views: 6,
   viewPixels: 160,
-  epochs: 80,
+  epochs: 20,
+  minSteps: 300,
   batch: 8,
   cropCells: 24,
   width: 32,
   lr: 3e-3,
   maxPosWeight: 20,
-  scoreTopFraction: 0.01,
+  negatives: 20,
+  scoreTopFraction: 0.003,
 };
 
 export interface FewShotTrainInput {
@@ -167,6 +173,11 @@ export function buildFewShotGraph(s: HeadInputSpec, head: HeadSpec, weights: Rea
   });
 }
 
+/** The first `negatives` good validation images (seeded order is the split's). */
+function goodNegatives(input: FewShotTrainInput): ImageRecord[] {
+  return input.val.filter((r) => r.label === 'good').slice(0, input.params.negatives);
+}
+
 async function extractViews(input: FewShotTrainInput, s: HeadInputSpec, spec: PreprocessSpec): Promise<CachedView[]> {
   const g = new GraphBuilder('fewshot_inputs');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
@@ -177,11 +188,16 @@ async function extractViews(input: FewShotTrainInput, s: HeadInputSpec, spec: Pr
   g.output('map_channels', 'float32');
   const { session } = await openSession(serializeModel(g.build()), 'few-shot feature graph');
   const views: CachedView[] = [];
-  const total = input.shots.length * input.params.views;
+  // Good images (all-zero masks) teach the head what normal texture looks like away from any defect.
+  const negatives = goodNegatives(input);
+  const sources: { record: ImageRecord; maskFile: string | null }[] = [...input.shots, ...negatives.map((record) => ({ record, maskFile: null }))];
+  const total = sources.length * input.params.views;
   try {
-    for (const [i, shot] of input.shots.entries()) {
+    for (const [i, shot] of sources.entries()) {
       const pre = await preprocessImage(path.join(input.root, shot.record.path), spec, shot.record.path);
-      const original: View = { image: pre.data, mask: await maskOnInput(shot.maskFile, shot.record.path, pre.geometry), H: pre.geometry.inHeight, W: pre.geometry.inWidth };
+      const { inWidth, inHeight } = pre.geometry;
+      const mask = shot.maskFile ? await maskOnInput(shot.maskFile, shot.record.path, pre.geometry) : new Uint8Array(inWidth * inHeight);
+      const original: View = { image: pre.data, mask, H: inHeight, W: inWidth };
       for (let v = 0; v < input.params.views; v++) {
         const view = randomView(original, new Rng(input.seed * 7919 + i * 131 + v), spec.multiple, input.params.viewPixels, v > 0);
         const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', view.image, [1, 3, view.H, view.W]) });
@@ -290,7 +306,7 @@ export async function trainFewShot(input: FewShotTrainInput): Promise<FewShotTra
   if (input.workDir) await mkdir(input.workDir, { recursive: true });
   const trainer = await Trainer.create(training, { optimizerName: 'adamw' });
   const stepsPerEpoch = Math.max(1, Math.ceil(views.length / B));
-  const totalSteps = Math.max(1, p.epochs) * stepsPerEpoch;
+  const totalSteps = Math.max(p.minSteps, Math.max(1, p.epochs) * stepsPerEpoch);
   let loop: LoopResult;
   try {
     loop = await runTrainingLoop({

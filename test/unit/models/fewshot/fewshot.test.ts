@@ -82,7 +82,7 @@ describe('finetune: few-shot head on generated blob defects', () => {
     const { summary, images } = await scanDataset(data);
     const split = splitForTraining(images, 1, data);
     const labeled = labelledFor({ root: data, split, seed: 4 }, { shots: 3 }).map((l) => l.record);
-    const req = { root: data, summary, split, seed: 4, params: { base: baseDir, labeled, epochs: 6, views: 3 } };
+    const req = { root: data, summary, split, seed: 4, params: { base: baseDir, labeled, epochs: 6, views: 3, minSteps: 0 } };
     const full = await fewshot.train(req);
     const work = path.join(tmp, 'work');
     const ctl = new AbortController();

@@ -206,6 +206,15 @@ test('a save that fails keeps the edit in the browser and Retry writes it; a wro
   await expectReady(page, 'test/crack/001.png');
   await expect(page.getByTestId('annotate-mask-problem')).toContainText('001_mask.png is 32 x 32 but its image is 128 x 128');
   expect(await painted(page)).toBe(0);
+
+  // An image deleted after the scan: a sentence naming it instead of a stage.
+  await rm(path.join(root, 'test/good/001.png'));
+  await page.getByTestId('nav-datasets').click();
+  await page.getByTestId('viewer-back').click();
+  await page.locator('[data-testid="grid-cell"][data-path="test/good/001.png"]').click();
+  await page.getByTestId('nav-annotate').click();
+  await expect(page.getByTestId('screen-annotate')).toHaveAttribute('data-status', 'error');
+  await expect(page.getByTestId('annotate-error')).toContainText('test/good/001.png');
 });
 
 test('heatmap to mask: the anomaly map of a Review run becomes an undoable proposal at the panel threshold', async ({ page, studio, scratch, workspace, datasets, shell }, testInfo) => {

@@ -35,6 +35,7 @@ export function defaultParams(): EarParams {
     ssimWeight: 0.2,
     errorSsimWeight: 1,
     errorNorm: 'mean',
+    borderMargin: 16,
     sigma: 4,
     scoreTopFraction: 0.01,
   };

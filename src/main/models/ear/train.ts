@@ -73,6 +73,9 @@ export interface EarParams {
   /** 'mean': the error map divided by the image's own mean error, so a defect is a local outlier against the
    *  image's recovery-error level (textured shots recover worse everywhere); 'none': the raw error. */
   errorNorm: 'none' | 'mean';
+  /** Border band (U-Net pixels) whose error is replaced by the nearest interior error: the image borders of
+   *  real shots (tile edges, vignetting, conv padding) otherwise hold the map's maximum on good images (README.md). */
+  borderMargin: number;
   /** Smoothing σ in model-input pixels and image score = mean of the top fraction of the map (0 = max). */
   sigma: number;
   scoreTopFraction: number;
@@ -110,6 +113,11 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
   const absErr = g.op('Abs', [g.op('Sub', [recovered, target])], {}, 'pixel_error');
   const ssimErr = g.op('Mul', [g.op('Sub', [g.constFloat(1), ssimMap(g, recovered, target, true)]), g.constFloat(p.errorSsimWeight / 2)], {}, 'ssim_error');
   let err = g.op('Add', [absErr, ssimErr], {}, 'error_map');
+  if (p.borderMargin > 0) {
+    const m = p.borderMargin;
+    const interior = g.op('Slice', [err, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
+    err = g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_error');
+  }
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
   const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });

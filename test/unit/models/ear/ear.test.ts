@@ -21,7 +21,7 @@ import { openSession } from '../../../../src/main/models/session.js';
 import { makeBlobDataset } from '../synthetic.js';
 
 /** A small configuration: two U-Net levels at the model input's resolution, short training. */
-const SMALL: Partial<EarParams> = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 200, batch: 4, crop: 32 };
+const SMALL: Partial<EarParams> = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 200, batch: 4, crop: 32, borderMargin: 4 };
 const small = (over: Partial<EarParams> = {}): EarParams => resolveParams({ imageSize: 64, params: { ...SMALL, ...over } });
 
 async function runGraph(model: ModelProto, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {

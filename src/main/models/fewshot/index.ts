@@ -1,7 +1,7 @@
 /**
  * Few-shot fine-tuning (issue 10): a segmentation head trained on a handful of labelled defect images, on top of
  * frozen backbone features and the anomaly map of a base unsupervised model folder (e.g. PatchCore). The result
- * is an ordinary model folder: anomaly_map = defect probability at the image grid, score = mean of its top 1%.
+ * is an ordinary model folder: anomaly_map = defect probability at the image grid, score = mean of its top 0.3%.
  * See README.md.
  *
  * As a MethodDefinition, params: { base: model folder (required), shots?: per class (default 5), masks?: folder

@@ -9,7 +9,7 @@
  *    on a defect cell: class balance) with a random dihedral transform from an Rng seeded by seed + step, so the
  *    batches depend on the step alone (deterministic resume).
  * 3. Export: model.onnx = the same headInputs + the head with the trained weights + sigmoid, upsampled to the
- *    image (anomaly_map = defect probability) and the mean of its top 1% as the image score.
+ *    image (anomaly_map = defect probability) and the mean of its top 0.3% as the image score.
  * 4. Threshold: the exported model's scores on the good validation images and the labelled images.
  */
 import { mkdir } from 'node:fs/promises';

@@ -219,10 +219,11 @@ export class AnnotateSession extends Store<SessionState> {
     return c;
   }
 
-  /** Releases the editor's listeners (screen unmount). */
+  /**
+   * The screen unmounted: release the mask worker. The editor's listeners stay (they die with the session), so a
+   * remount of the same session (React StrictMode) keeps saving strokes.
+   */
   dispose(): void {
-    this.unbind?.();
-    this.unbind = null;
     this.persistence.dispose();
   }
 

@@ -36,28 +36,36 @@ export class MaskMirror {
   private nextId = 0;
   private synced: string | null = null;
   private readonly pending = new Map<number, { resolve: (r: MirrorReply & { ok: true }) => void; reject: (e: Error) => void }>();
-  private disposed = false;
+  /** dispose() was called: stop the worker once idle (a later request starts a new one). */
+  private closing = false;
+  /** The worker failed or cannot start here: work inline from now on. */
+  private broken = false;
 
-  constructor() {
+  /** The worker, started on first use (and again after dispose), or null where none can run. */
+  private ensureWorker(): Worker | null {
+    this.closing = false;
+    if (this.worker || this.broken) return this.worker;
     try {
-      this.worker = new Worker(new URL('./maskCodec.worker.ts', import.meta.url), { type: 'module' });
-      this.worker.onmessage = (e: MessageEvent<MirrorReply>) => {
+      const w = new Worker(new URL('./maskCodec.worker.ts', import.meta.url), { type: 'module' });
+      w.onmessage = (e: MessageEvent<MirrorReply>) => {
         const p = this.pending.get(e.data.id);
         if (!p) return;
         this.pending.delete(e.data.id);
         if (e.data.ok) p.resolve(e.data);
         else p.reject(new Error(e.data.error));
-        if (this.disposed && this.pending.size === 0) this.terminate();
+        if (this.closing && this.pending.size === 0) this.terminate();
       };
-      this.worker.onerror = () => this.fallBack(new Error('The mask worker failed; masks are compressed on the main thread from now on.'));
+      w.onerror = () => this.fallBack(new Error('The mask worker failed; masks are compressed on the main thread from now on.'));
+      this.worker = w;
     } catch {
-      this.worker = null;
+      this.broken = true;
     }
+    return this.worker;
   }
 
   /** Hands the worker a copy of an image's whole mask (on open); resolves with its painted-pixel count. */
   async sync(key: string, mask: Uint8Array, width: number, height: number): Promise<number> {
-    if (!this.worker || this.disposed) return countPainted(mask);
+    if (!this.ensureWorker()) return countPainted(mask);
     const copy = mask.slice();
     this.synced = key;
     const r = await this.post({ type: 'sync', id: ++this.nextId, key, mask: copy, width, height }, [copy.buffer]);
@@ -69,7 +77,7 @@ export class MaskMirror {
    * without them the edit's bounding `rect` is copied raw, which for a stroke across a 4096^2 image is megabytes.
    */
   async update(key: string, mask: Uint8Array, width: number, height: number, change: { rect: Rect; patches?: MaskPatch[] }): Promise<Encoded> {
-    if (!this.worker || this.disposed) return { bytes: encodeMaskBytes(mask, width, height), painted: countPainted(mask) };
+    if (!this.ensureWorker()) return { bytes: encodeMaskBytes(mask, width, height), painted: countPainted(mask) };
     if (this.synced !== key) void this.sync(key, mask, width, height);
     let patches = change.patches;
     const transfer: Transferable[] = [];
@@ -92,6 +100,7 @@ export class MaskMirror {
   }
 
   private fallBack(e: Error): void {
+    this.broken = true;
     this.terminate();
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
@@ -103,9 +112,12 @@ export class MaskMirror {
     this.synced = null;
   }
 
-  /** Stops the worker once the masks it is compressing are done (they are strokes the user expects saved). */
+  /**
+   * Stops the worker once the masks it is compressing are done (they are strokes the user expects saved). Not
+   * final: the next request starts a new worker and re-sends the whole mask (React may unmount and remount).
+   */
   dispose(): void {
-    this.disposed = true;
+    this.closing = true;
     if (this.pending.size === 0) this.terminate();
   }
 }

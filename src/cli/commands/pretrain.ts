@@ -5,9 +5,11 @@ import { flag, hasFlag, intFlag, parseArgs, requireFlag } from '../args.js';
 import { EXIT_OK, type CliCommand } from '../command.js';
 import { scanDataset } from '../../main/data/scan.js';
 import { pretrainCore } from '../../main/models/core/pretrain.js';
+import { formatProgressLine } from '../../main/jobs/protocol.js';
+import { abortOnSignals } from '../abort.js';
 
 const usage = `Usage: node bin/defect-studio.js pretrain --data DIR --out BACKBONE.onnx [--minutes N | --epochs N]
-         [--image-size N] [--seed N] [--batch N] [--work-dir DIR] [--resume]
+         [--image-size N] [--seed N] [--batch N] [--work-dir DIR] [--resume] [--progress text|json]
 
 CoRe: contrastive + restorative self-supervised pretraining of the ResNet-style backbone on every image under
 DIR (labels and masks are ignored). The result is a backbone file for \`train --backbone BACKBONE.onnx\`.
@@ -21,7 +23,8 @@ Options:
   --work-dir    checkpoint folder (default <out>.work)
   --resume      continue from the checkpoint in --work-dir (same data and settings); ends at the same step count
 
-Progress (loss terms, images/s, ETA) goes to stderr, per-step losses to <out>.loss.jsonl, a JSON summary to
+Progress (loss terms, images/s, ETA) goes to stderr (--progress json: one JSON line per step, the jobs protocol
+of src/main/jobs/protocol.ts; SIGINT/SIGTERM checkpoint and stop), per-step losses to <out>.loss.jsonl, a JSON summary to
 stdout. Exit 2 on bad input (no usable images, images too small for the crop).`;
 
 const fmtTime = (s: number | null) => (s === null ? '?' : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
@@ -31,7 +34,7 @@ export const command: CliCommand = {
   summary: 'CoRe self-supervised pretraining of a backbone on a folder of unlabeled images',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['data', 'out', 'minutes', 'epochs', 'image-size', 'seed', 'batch', 'work-dir'], booleans: ['resume'] });
+    const args = parseArgs(argv, { values: ['data', 'out', 'minutes', 'epochs', 'image-size', 'seed', 'batch', 'work-dir', 'progress'], booleans: ['resume'] });
     if (args.positional.length) throw new StudioError('BAD_REQUEST', `Unexpected argument "${args.positional[0]}".\n\n${usage}`);
     const root = path.resolve(requireFlag(args, 'data'));
     const out = path.resolve(requireFlag(args, 'out'));
@@ -49,7 +52,10 @@ export const command: CliCommand = {
       throw new StudioError('INVALID_STATE', `Cannot pretrain on ${root}: ${why}. Point --data at a folder of PNG/JPEG/BMP/TIFF images.`);
     }
     io.err(`core: ${images.length} images under ${root}`);
+    const json = flag(args, 'progress') === 'json';
+    const stop = abortOnSignals(io);
     const res = await pretrainCore({
+      signal: stop.signal,
       files: images.map((r) => path.join(root, r.path)),
       out,
       workDir: path.resolve(flag(args, 'work-dir') ?? `${out}.work`),
@@ -62,13 +68,14 @@ export const command: CliCommand = {
       resume: hasFlag(args, 'resume'),
       log: io.err,
       onProgress: (p) => {
+        if (json) return io.err(formatProgressLine({ stage: 'pretrain', ...p }));
         if (p.step % 5 !== 0 && p.step !== p.totalSteps && p.step > 3) return;
         io.err(
           `step ${p.step}/${p.totalSteps} loss ${p.losses.loss.toFixed(4)} (contrastive ${p.contrastive.toFixed(4)}, restorative ${p.restorative.toFixed(5)}) ` +
             `lr ${p.lr.toExponential(2)} ${p.imagesPerSecond?.toFixed(1) ?? '?'} img/s ETA ${fmtTime(p.etaSeconds)}`,
         );
       },
-    });
+    }).finally(() => stop.dispose());
     io.out(JSON.stringify({
       backbone: res.out,
       lossLog: res.lossLog,

@@ -5,6 +5,7 @@ import { StudioError } from '../../shared/errors.js';
 import { flag, hasFlag, intFlag, parseArgs, requireFlag } from '../args.js';
 import { EXIT_OK, type CliCommand } from '../command.js';
 import { progressBar } from '../progress.js';
+import { abortOnSignals, EXIT_CANCELLED } from '../abort.js';
 import { formatProgressLine } from '../../main/jobs/protocol.js';
 import { scanDataset } from '../../main/data/scan.js';
 import { methodByName, METHODS } from '../../main/models/index.js';
@@ -54,28 +55,6 @@ export const TRAIN_OPTIONS = {
   values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips', 'base', 'shots'],
   booleans: ['resume'],
 };
-
-/** Exit status of a cancelled training (128 + SIGINT, the shell's convention). */
-const EXIT_CANCELLED = 130;
-
-/** SIGINT / SIGTERM abort the training (the loop checkpoints); a second signal ends the process at once. */
-function abortOnSignals(io: { err(line: string): void }): { signal: AbortSignal; dispose(): void } {
-  const ctl = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (ctl.signal.aborted) process.exit(EXIT_CANCELLED);
-    io.err(`${sig}: stopping at the next step${sig === 'SIGINT' ? ' (press Ctrl-C again to quit at once)' : ''}`);
-    ctl.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: ctl.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
 
 export const command: CliCommand = {
   name: 'train',

@@ -15,7 +15,7 @@ import type { JobProgressPoint, JobRecord, JobState } from '../../shared/contrac
 import { JobSettings } from '../../shared/contract/jobs.js';
 import { StudioError } from '../../shared/errors.js';
 import { checkCheckpoint } from './checkpointCheck.js';
-import { evalArgs, trainArgs, type JobPhase } from './commands.js';
+import { checkpointPath, evalArgs, trainArgs, type JobPhase } from './commands.js';
 import type { JobProcess, ProcessLauncher } from './launcher.js';
 import { lastJsonObject, parseChildLine } from './protocol.js';
 import { JobQueue } from './queue.js';
@@ -43,6 +43,7 @@ export interface JobsServiceOptions {
 
 export interface StartJob {
   method: string;
+  kind?: JobRecord['kind'];
   datasetRoot: string;
   datasetName?: string;
   settings?: Partial<JobRecord['settings']>;
@@ -127,7 +128,7 @@ export class JobsService {
     const p = this.store.paths(id);
     const job: JobRecord = {
       id,
-      kind: 'train',
+      kind: req.kind ?? 'train',
       method: req.method,
       datasetRoot: path.resolve(req.datasetRoot),
       datasetName: req.datasetName ?? path.basename(req.datasetRoot),
@@ -141,7 +142,7 @@ export class JobsService {
       endedAt: null,
       attempts: 0,
       progress: null,
-      modelDir: p.model,
+      modelDir: req.kind === 'pretrain' ? p.backbone : p.model,
       workDir: p.work,
       logFile: p.log,
       metrics: null,
@@ -175,7 +176,7 @@ export class JobsService {
   async resume(id: string): Promise<JobRecord> {
     const job = this.get(id);
     if (!RESUMABLE.includes(job.state)) throw new StudioError('INVALID_STATE', `Job ${id} is ${job.state}; only cancelled, interrupted or failed jobs can be resumed.`);
-    const step = await checkCheckpoint(this.store.paths(id).checkpoint).catch(async (e: unknown) => {
+    const step = await checkCheckpoint(checkpointPath(this.get(id))).catch(async (e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       this.emitLog(id, 'error', message);
       await this.update(id, { state: 'failed', error: message, resumable: true });
@@ -236,10 +237,11 @@ export class JobsService {
     let final: Partial<JobRecord>;
     try {
       const before = this.get(id);
-      const resume = before.attempts > 0 && existsSync(this.store.paths(id).checkpoint);
+      const resume = before.attempts > 0 && existsSync(checkpointPath(this.get(id)));
       await this.update(id, { state: 'running', phase: 'train', attempts: before.attempts + 1, startedAt: new Date().toISOString(), endedAt: null, error: null, metrics: null, resumable: false });
       final = await this.phase(id, r, 'train', resume);
-      if (final.state === 'done' && this.get(id).settings.evaluate) final = await this.phase(id, r, 'eval', false);
+      const job = this.get(id);
+      if (final.state === 'done' && job.kind === 'train' && job.settings.evaluate) final = await this.phase(id, r, 'eval', false);
     } catch (e) {
       final = { state: 'failed', error: e instanceof Error ? e.message : String(e) };
     } finally {
@@ -309,9 +311,10 @@ export class JobsService {
     }
     if (signal) return { state: 'interrupted', error: `The ${phase} process was killed (${signal}); resume the job to continue from its last checkpoint.` };
     if (code !== 0) return { state: 'failed', error: lastError ?? `The ${phase} process exited with code ${code}; see the job log ${this.store.paths(id).log}.` };
-    if (phase === 'eval') {
+    if (phase === 'eval' || job.kind === 'pretrain') {
+      // eval's metrics, or pretrain's summary (backbone file, steps, seconds)
       const metrics = lastJsonObject(stdout);
-      if (!metrics) return { state: 'failed', error: 'The evaluation printed no metrics; see the job log.' };
+      if (!metrics) return { state: 'failed', error: `The ${phase === 'eval' ? 'evaluation' : 'pretraining'} printed no result; see the job log.` };
       return { state: 'done', metrics };
     }
     return { state: 'done' };

@@ -1,15 +1,13 @@
 /**
  * Job records on disk: <workspace>/jobs/<id>/ holds job.json (the record, written atomically), log.txt (every
  * line the job's processes printed, time-stamped), progress.jsonl (every progress point, for the loss curve) and
- * work/ (the child's --work-dir: checkpoint.onnx and training state). Records survive an app restart.
+ * work/ (the child's --work-dir: its checkpoint, see commands.ts checkpointPath, and training state). Records survive an app restart.
  */
 import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { JobProgressPoint, JobRecord } from '../../shared/contract/jobs.js';
 import { StudioError } from '../../shared/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../workspace/atomicWrite.js';
-
-export const CHECKPOINT_FILE = 'checkpoint.onnx';
 
 export function jobPaths(workspace: string, id: string) {
   const dir = path.join(workspace, 'jobs', id);
@@ -19,8 +17,9 @@ export function jobPaths(workspace: string, id: string) {
     log: path.join(dir, 'log.txt'),
     progress: path.join(dir, 'progress.jsonl'),
     work: path.join(dir, 'work'),
-    checkpoint: path.join(dir, 'work', CHECKPOINT_FILE),
     model: path.join(workspace, 'models', id),
+    /** Pretraining jobs write <workspace>/backbones/<id>/backbone.onnx (not a model folder). */
+    backbone: path.join(workspace, 'backbones', id),
   };
 }
 

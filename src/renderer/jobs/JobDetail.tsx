@@ -97,7 +97,7 @@ export function JobDetail({ job, history, log, onCancel, onResume, onRemove }: J
         </section>
         {job.metrics && (
           <section className="job-section" data-testid="job-metrics">
-            <h3 className="section-title">Result on the test split</h3>
+            <h3 className="section-title">{job.kind === 'pretrain' ? 'Result' : 'Result on the test split'}</h3>
             <div className="metric-cards">
               {headline.map((k) => (
                 <div key={k} className="metric-card" data-testid={`metric-${k}`} data-value={metrics[k] as number}>
@@ -106,7 +106,9 @@ export function JobDetail({ job, history, log, onCancel, onResume, onRemove }: J
                 </div>
               ))}
             </div>
-            <p className="dim mono model-path">model: {job.modelDir}</p>
+            <p className="dim mono model-path">
+              {job.kind === 'pretrain' ? `backbone: ${String(metrics.backbone ?? job.modelDir)}` : `model: ${job.modelDir}`}
+            </p>
           </section>
         )}
         <section className="job-section grow">

@@ -7,13 +7,16 @@ export interface JobFormProps {
   methods: MethodInfo[];
   datasets: JobsState['datasets'];
   baseModels: JobsState['baseModels'];
+  /** Backbones written by finished pretraining jobs. */
+  pretrained: { path: string; label: string }[];
   starting: boolean;
   onChange(p: Partial<Form>): void;
   onStart(): void;
 }
 
-export function JobForm({ form, methods, datasets, baseModels, starting, onChange, onStart }: JobFormProps) {
+export function JobForm({ form, methods, datasets, baseModels, pretrained, starting, onChange, onStart }: JobFormProps) {
   const method = methods.find((m) => m.name === form.method);
+  const pretrain = method?.kind === 'pretrain';
   return (
     <form
       className="job-form"
@@ -52,14 +55,20 @@ export function JobForm({ form, methods, datasets, baseModels, starting, onChang
         </label>
         <label className="form-row">
           <span>Image size</span>
-          <input className="input mono" data-testid="job-image-size" inputMode="numeric" placeholder="256" value={form.imageSize} onChange={(e) => onChange({ imageSize: e.target.value })} />
+          <input className="input mono" data-testid="job-image-size" inputMode="numeric" placeholder={pretrain ? '128' : '256'} value={form.imageSize} onChange={(e) => onChange({ imageSize: e.target.value })} />
         </label>
         <label className="form-row">
           <span>Backbone</span>
-          <select className="select" data-testid="job-backbone" value={form.backbone} onChange={(e) => onChange({ backbone: e.target.value })}>
+          {/* Pretraining always trains the ResNet-style CoRe backbone. */}
+          <select className="select" data-testid="job-backbone" value={form.backbone} disabled={pretrain} onChange={(e) => onChange({ backbone: e.target.value })}>
             <option value="">default ({method?.defaultBackbone ?? '—'})</option>
             <option value="mobilenetv2">mobilenetv2</option>
             <option value="resnet">resnet</option>
+            {pretrained.map((b) => (
+              <option key={b.path} value={b.path} title={b.path}>
+                {b.label}
+              </option>
+            ))}
           </select>
         </label>
         <label className="form-row">
@@ -86,8 +95,8 @@ export function JobForm({ form, methods, datasets, baseModels, starting, onChang
           </label>
         </div>
       )}
-      <label className="check">
-        <input type="checkbox" data-testid="job-evaluate" checked={form.evaluate} onChange={(e) => onChange({ evaluate: e.target.checked })} />
+      <label className={`check${pretrain ? ' disabled' : ''}`}>
+        <input type="checkbox" data-testid="job-evaluate" checked={form.evaluate && !pretrain} disabled={pretrain} onChange={(e) => onChange({ evaluate: e.target.checked })} />
         Evaluate on the test split when done
       </label>
       <button className="btn primary" type="submit" data-testid="job-start" disabled={starting || !form.method || !form.datasetId}>

@@ -23,6 +23,9 @@ export function JobsScreen({ client }: { client: StudioClient }) {
     return () => store.dispose();
   }, [store]);
   const job = s.jobs.find((j) => j.id === s.selectedId) ?? null;
+  const pretrained = s.jobs.flatMap((j) =>
+    j.kind === 'pretrain' && j.state === 'done' && typeof j.metrics?.backbone === 'string' ? [{ path: j.metrics.backbone, label: `CoRe ${j.datasetName} (${j.id})` }] : [],
+  );
 
   return (
     <div className="jobs-screen" data-testid="screen-jobs">
@@ -30,7 +33,7 @@ export function JobsScreen({ client }: { client: StudioClient }) {
         <section className="panel-section">
           <h3 className="section-title">New job</h3>
           {s.loaded ? (
-            <JobForm form={s.form} methods={s.methods} datasets={s.datasets} baseModels={s.baseModels} starting={s.starting} onChange={(p) => store.setForm(p)} onStart={() => void store.start()} />
+            <JobForm form={s.form} methods={s.methods} datasets={s.datasets} baseModels={s.baseModels} pretrained={pretrained} starting={s.starting} onChange={(p) => store.setForm(p)} onStart={() => void store.start()} />
           ) : (
             <p className="empty-note">Loading…</p>
           )}

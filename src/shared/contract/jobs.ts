@@ -25,6 +25,8 @@ export const JobSettings = z.object({
   evaluate: z.boolean().default(true),
 });
 
+export const JobKind = z.enum(['train', 'pretrain']);
+
 export const JobProgressPoint = z.object({
   step: z.number().int(),
   totalSteps: z.number().int().nullable(),
@@ -40,7 +42,8 @@ export type JobProgressPoint = z.infer<typeof JobProgressPoint>;
 
 export const JobRecord = z.object({
   id: z.string(),
-  kind: z.enum(['train']),
+  /** train: `train` (+ `eval`) into a model folder; pretrain: CoRe `pretrain` into a backbone file. */
+  kind: JobKind,
   method: z.string(),
   datasetRoot: z.string(),
   datasetName: z.string(),
@@ -57,7 +60,7 @@ export const JobRecord = z.object({
   /** How many times the job was launched (1 = never resumed). */
   attempts: z.number().int(),
   progress: JobProgressPoint.nullable(),
-  /** The model folder, <workspace>/models/<id>/ (exists once training finished). */
+  /** Output folder: the model folder <workspace>/models/<id>/, or <workspace>/backbones/<id>/ for pretraining. */
   modelDir: z.string(),
   /** Folder of checkpoints and training state (the child's --work-dir). */
   workDir: z.string(),
@@ -75,6 +78,7 @@ export const MethodInfo = z.object({
   summary: z.string(),
   learningType: z.string(),
   defaultBackbone: z.string(),
+  kind: JobKind,
 });
 
 const byId = z.object({ id: z.string().min(1) });

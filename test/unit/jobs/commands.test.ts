@@ -1,9 +1,10 @@
 /** The command lines a job runs: every setting reaches the `train` flag that carries it, and `train` accepts them all. */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobRecord } from '../../../src/shared/contract/jobs.js';
 import { parseArgs } from '../../../src/cli/args.js';
 import { TRAIN_OPTIONS } from '../../../src/cli/commands/train.js';
-import { evalArgs, trainArgs } from '../../../src/main/jobs/commands.js';
+import { checkpointPath, evalArgs, trainArgs } from '../../../src/main/jobs/commands.js';
 
 const job = JobRecord.parse({
   id: 'j1', kind: 'train', method: 'fewshot', datasetRoot: '/data/tiles', datasetName: 'tiles',
@@ -26,6 +27,13 @@ describe('job command lines', () => {
     const bare = trainArgs({ ...job, settings: { seed: 0, evaluate: false } }, false);
     expect(bare).not.toContain('--epochs');
     expect(bare).not.toContain('--base');
+    // Pretraining jobs run `pretrain` into <output>/backbone.onnx; no eval, no backbone/base flags.
+    const pre = trainArgs({ ...job, kind: 'pretrain', modelDir: '/ws/backbones/j1' }, true);
+    expect(pre.slice(0, 7)).toEqual(['pretrain', '--data', '/data/tiles', '--out', path.join('/ws/backbones/j1', 'backbone.onnx'), '--work-dir', '/ws/jobs/j1/work']);
+    expect(pre).toEqual(expect.arrayContaining(['--progress', 'json', '--epochs', '7', '--image-size', '128', '--resume']));
+    expect(pre).not.toContain('--base');
+    expect(checkpointPath(job)).toBe(path.join('/ws/jobs/j1/work', 'checkpoint.onnx'));
+    expect(checkpointPath({ ...job, kind: 'pretrain' })).toBe(path.join('/ws/jobs/j1/work', 'core-checkpoint.onnx'));
     expect(evalArgs(job)).toEqual(['eval', '--model', '/ws/models/j1', '--data', '/data/tiles', '--json']);
   });
 });

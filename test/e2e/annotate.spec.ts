@@ -160,6 +160,24 @@ test('paint, undo, redo, reload, find the PNG on disk, export and read the expor
   await page.getByTestId('export-submit').click();
   await expect(page.getByTestId('export-error')).toHaveAttribute('data-readonly', 'true');
   await expect(page.getByTestId('export-error')).toContainText('another folder');
+
+  // Polygon (P): three clicks and Enter fill a triangle in a new class, one undo step.
+  await page.getByTestId('annotate-class-name').fill('scratch');
+  await page.getByTestId('annotate-class-add').click();
+  await expect(page.locator('[data-testid="annotate-class"][data-name="scratch"]')).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('annotate-stage').focus();
+  await page.keyboard.press('p');
+  await expect(page.getByTestId('annotate-tool-polygon')).toHaveAttribute('aria-pressed', 'true');
+  const box = (await page.getByTestId('annotate-stage').boundingBox())!;
+  for (const [fx, fy] of [[0.4, 0.2], [0.6, 0.2], [0.5, 0.35]]) await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+  await expect(page.getByTestId('annotate-tool-path')).toHaveText('root.polygon.drafting');
+  await page.keyboard.press('Enter');
+  await expect.poll(() => painted(page)).toBeGreaterThan(strokePixels);
+  await expectSaved(page);
+  const classes = await readGrey(maskFile);
+  expect(classes.includes(2)).toBe(true); // the new class got id 2
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => painted(page)).toBe(strokePixels);
 });
 
 test('a save that fails keeps the edit in the browser and Retry writes it; a wrong-size mask is refused clearly', async ({ page, studio, scratch, datasets }, testInfo) => {

@@ -11,7 +11,8 @@
  * Env: CORE_BENCH_STEPS (pretraining budget per CoRe backbone in steps of 16 images, default 80: a step budget
  * rather than minutes so the comparison does not depend on how contended the machine was), CORE_BENCH_DIR (keep/reuse the
  * pretrained backbones there; default a temp dir), BENCH_MAX_TEST (evenly spaced test subset), CORE_BENCH_ONLY
- * (comma list of: augment, throughput, patchcore).
+ * (comma list of: augment, throughput, patchcore), CORE_BENCH_BACKBONES (comma list of the backbone record names
+ * to run, e.g. core_neu,random_resnet; default all).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -114,17 +115,21 @@ async function benchPatchcore(emit: Emit): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-core-models-'));
   try {
-    const backbones: [string, string][] = [['random_resnet', 'resnet']];
-    if (existsSync(NEU)) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), steps, emit)]);
-    else emit({ bench: 'core.magnetic_tile.core_neu', skipped: `${NEU} is absent` });
-    backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), steps, emit)]);
-    backbones.push(['core_default', 'core-default'], ['imagenet_mobilenetv2', 'mobilenetv2']);
+    const wanted = new Set((process.env.CORE_BENCH_BACKBONES ?? 'random_resnet,core_neu,core_mt,core_default,imagenet_mobilenetv2').split(','));
+    const backbones: [string, string][] = [];
+    if (wanted.has('random_resnet')) backbones.push(['random_resnet', 'resnet']);
+    if (wanted.has('core_neu') && !existsSync(NEU)) emit({ bench: 'core.magnetic_tile.core_neu', skipped: `${NEU} is absent` });
+    else if (wanted.has('core_neu')) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), steps, emit)]);
+    if (wanted.has('core_mt')) backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), steps, emit)]);
+    if (wanted.has('core_default')) backbones.push(['core_default', 'core-default']);
+    if (wanted.has('imagenet_mobilenetv2')) backbones.push(['imagenet_mobilenetv2', 'mobilenetv2']);
     const results: Record<string, number | null> = {};
     for (const [name, backbone] of backbones) {
       const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone }, name);
       results[name] = r.metrics.image.auroc;
       emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, pretrain_steps: name === 'core_neu' || name === 'core_mt' ? steps : undefined, ...machine() });
     }
+    if (results.random_resnet === undefined) return;
     const base = results.random_resnet ?? 0;
     for (const k of ['core_neu', 'core_mt', 'core_default']) {
       if (results[k] === undefined || results[k] === null) continue;

@@ -17,7 +17,7 @@ import type { GraphBuilder } from '../../engine/onnx/graph.js';
 import type { ModelProto } from '../../engine/onnx/proto.js';
 import { embedBackbone } from '../backbones/embed.js';
 import type { Backbone } from '../backbones/types.js';
-import { MAP_OUTPUT } from '../modelFolder.js';
+import { MAP_OUTPUT, SCORE_OUTPUT } from '../modelFolder.js';
 import { imageToUnit, patchFeatures } from '../patchcore/network.js';
 
 export interface HeadInputSpec {
@@ -32,18 +32,20 @@ export interface HeadInputSpec {
 }
 
 /** Features and base-map channels on the head grid, from the uint8 image input. */
-export function headInputs(g: GraphBuilder, image: string, s: HeadInputSpec): { features: string; mapChannels: string } {
+export function headInputs(g: GraphBuilder, image: string, s: HeadInputSpec): { features: string; mapChannels: string; baseScoreOverThreshold: string } {
   const features = patchFeatures(g, s.backbone, imageToUnit(g, image, s.photometric), { levels: s.levels });
   // The base model is copied in whole (prefix base/, so its own embedded backbone cannot clash with ours).
   const baseAsGraph: Backbone = { name: 'base model', features: [], normalisation: s.backbone.normalisation, provenance: 'base model', model: s.base };
-  const baseMap = embedBackbone(g, baseAsGraph, image, [MAP_OUTPUT], 'base/')[MAP_OUTPUT];
-  const unit = g.op('Div', [g.op('Relu', [baseMap]), g.constFloat(s.baseThreshold > 0 ? s.baseThreshold : 1, [], 'base_threshold')], {}, 'base_map_over_threshold');
+  const base = embedBackbone(g, baseAsGraph, image, [MAP_OUTPUT, SCORE_OUTPUT], 'base/');
+  const threshold = g.constFloat(s.baseThreshold > 0 ? s.baseThreshold : 1, [], 'base_threshold');
+  const unit = g.op('Div', [g.op('Relu', [base[MAP_OUTPUT]]), threshold], {}, 'base_map_over_threshold');
+  const baseScoreOverThreshold = g.op('Div', [base[SCORE_OUTPUT], threshold], {}, 'base_score_over_threshold');
   const k = s.gridStride;
   const pool = { kernel_shape: [k, k], strides: [k, k] };
   const avg = g.op('AveragePool', [unit], pool, 'base_map_avg');
   const max = g.op('MaxPool', [unit], pool, 'base_map_max');
   const mapChannels = g.op('Log', [g.op('Add', [g.op('Concat', [avg, max], { axis: 1 }), g.constFloat(1)])], {}, 'map_channels');
-  return { features, mapChannels };
+  return { features, mapChannels, baseScoreOverThreshold };
 }
 
 /** A Net whose parameters take given values (trained weights, or a chosen initial bias) instead of the random init. */

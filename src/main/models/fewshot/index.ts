@@ -51,6 +51,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
   const params: FewShotParams = { ...DEFAULT_FEWSHOT_PARAMS };
   for (const key of Object.keys(DEFAULT_FEWSHOT_PARAMS) as (keyof FewShotParams)[]) if (typeof o[key] === 'number') (params as unknown as Record<string, number>)[key] = o[key] as number;
   if (o.levels) params.levels = o.levels;
+  if (o.imageScore === 'base' || o.imageScore === 'head') params.imageScore = o.imageScore;
   const r = await trainFewShot({ root: req.root, base, shots, val: req.split.val, params, seed: req.seed, onProgress: req.onProgress, signal: req.signal, workDir: req.workDir, resume: req.resume });
   const { threshold, source } = chooseThreshold(r.valScores);
   const good = r.valScores.filter((v) => v.label === 'good').map((v) => v.score);

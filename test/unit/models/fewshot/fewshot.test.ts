@@ -51,6 +51,14 @@ describe('finetune: few-shot head on generated blob defects', () => {
     expect(folder.json.method).toBe('fewshot');
     expect(folder.json.params.shots).toBe(5);
     expect((folder.json.metrics as { heldOut: { pixel_ap: number } }).heldOut.pixel_ap).toBe(r.pixel_ap);
+    // Image score: the base model's score over its threshold (the head only segments).
+    const [fm, bm] = [await AnomalyModel.load(out), await AnomalyModel.load(baseDir)];
+    const img = path.join(data, 'test/blob/000.png');
+    const [fr, br] = [await fm.inferFile(img), await bm.inferFile(img)];
+    expect(fr.score).toBeCloseTo(br.score / bm.json.threshold, 4);
+    expect(Math.max(...fr.map)).toBeLessThanOrEqual(1); // a probability map
+    await fm.release();
+    await bm.release();
     // The folder works with the unchanged eval command.
     const e = capture();
     expect(await main(['eval', '--model', out, '--data', data, '--json', '--no-save'], e.io), e.err.join('\n')).toBe(0);

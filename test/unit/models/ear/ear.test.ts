@@ -122,6 +122,19 @@ describe('EAR U-Net skip switches', () => {
     expect(diff).toBeGreaterThan(1e-3);
   });
 
+  it('replaces the border band of the error map by the nearest interior error', async () => {
+    const p = small({ borderMargin: 4, sigma: 0 });
+    const model = buildEarGraph(resolveBackbone('mobilenetv2'), p, 2).build();
+    const r = new Rng(4);
+    const img = new Uint8Array(3 * 64 * 64).map(() => 60 + r.int(120));
+    const map = (await runGraph(model, { image: new ort.Tensor('uint8', img, [1, 3, 64, 64]) }))[MAP_OUTPUT].data as Float32Array;
+    for (let x = 4; x < 60; x++) {
+      expect(map[0 * 64 + x]).toBe(map[4 * 64 + x]);
+      expect(map[63 * 64 + x]).toBe(map[59 * 64 + x]);
+    }
+    expect(map[5 * 64 + 30]).not.toBe(map[4 * 64 + 30]); // inside, the map varies
+  });
+
   it('parses --skips as 0/1 switches or a count of shallow levels off', () => {
     expect(parseSkips('0,1,1', 3)).toEqual([false, true, true]);
     expect(parseSkips('2', 3)).toEqual([false, false, true]);

@@ -14,6 +14,16 @@ export interface JobFormProps {
   onStart(): void;
 }
 
+/** A whole-number setting typed as text: empty means the method's default (checked when the job starts). */
+function NumberField({ label, testId, value, placeholder, onChange }: { label: string; testId: string; value: string; placeholder?: string; onChange(v: string): void }) {
+  return (
+    <label className="form-row">
+      <span>{label}</span>
+      <input className="input mono" data-testid={testId} inputMode="numeric" placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
 export function JobForm({ form, methods, datasets, baseModels, pretrained, starting, onChange, onStart }: JobFormProps) {
   const method = methods.find((m) => m.name === form.method);
   const pretrain = method?.kind === 'pretrain';
@@ -49,14 +59,8 @@ export function JobForm({ form, methods, datasets, baseModels, pretrained, start
         </select>
       </label>
       <div className="form-grid">
-        <label className="form-row">
-          <span>Epochs</span>
-          <input className="input mono" data-testid="job-epochs" inputMode="numeric" placeholder="default" value={form.epochs} onChange={(e) => onChange({ epochs: e.target.value })} />
-        </label>
-        <label className="form-row">
-          <span>Image size</span>
-          <input className="input mono" data-testid="job-image-size" inputMode="numeric" placeholder={pretrain ? '128' : '256'} value={form.imageSize} onChange={(e) => onChange({ imageSize: e.target.value })} />
-        </label>
+        <NumberField label="Epochs" testId="job-epochs" placeholder="default" value={form.epochs} onChange={(v) => onChange({ epochs: v })} />
+        <NumberField label="Image size" testId="job-image-size" placeholder={pretrain ? '128' : '256'} value={form.imageSize} onChange={(v) => onChange({ imageSize: v })} />
         <label className="form-row">
           <span>Backbone</span>
           {/* Pretraining always trains the ResNet-style CoRe backbone. */}
@@ -71,10 +75,7 @@ export function JobForm({ form, methods, datasets, baseModels, pretrained, start
             ))}
           </select>
         </label>
-        <label className="form-row">
-          <span>Seed</span>
-          <input className="input mono" data-testid="job-seed" inputMode="numeric" value={form.seed} onChange={(e) => onChange({ seed: e.target.value })} />
-        </label>
+        <NumberField label="Seed" testId="job-seed" value={form.seed} onChange={(v) => onChange({ seed: v })} />
       </div>
       {method?.learningType === 'supervised' && (
         <div className="form-grid">
@@ -89,10 +90,7 @@ export function JobForm({ form, methods, datasets, baseModels, pretrained, start
               ))}
             </select>
           </label>
-          <label className="form-row">
-            <span>Shots per class</span>
-            <input className="input mono" data-testid="job-shots" inputMode="numeric" placeholder="5" value={form.shots} onChange={(e) => onChange({ shots: e.target.value })} />
-          </label>
+          <NumberField label="Shots per class" testId="job-shots" placeholder="5" value={form.shots} onChange={(v) => onChange({ shots: v })} />
         </div>
       )}
       <label className={`check${pretrain ? ' disabled' : ''}`}>

@@ -185,7 +185,13 @@ export class JobsStore extends Store<JobsState> {
       const d = await this.client.invoke('jobs.get', { id, logLines: LOG_KEEP });
       if (this.get().selectedId !== id) return;
       this.patchJob(id, d.job);
-      this.patch({ history: d.history, log: d.log });
+      // Lines and points that arrived by event while the call ran may be missing from its answer (written to
+      // disk later): keep those the answer does not end with.
+      const s = this.get();
+      const lateLog = s.log.filter((l) => !d.log.includes(l));
+      const lastStep = d.history.at(-1)?.step ?? -1;
+      const lateHistory = s.history.filter((p) => p.step > lastStep);
+      this.patch({ history: [...d.history, ...lateHistory], log: [...d.log, ...lateLog].slice(-LOG_KEEP) });
     } catch (e) {
       this.patch({ error: message(e) });
     }

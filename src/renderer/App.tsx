@@ -5,8 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { CallOutput } from '../shared/api.js';
 import { createClient, type StudioClient } from '../shared/client.js';
-import { ComingSoon } from './components/ComingSoon.js';
-import { NavRail, SCREENS, type ScreenId } from './components/NavRail.js';
+import { NavRail, type ScreenId } from './components/NavRail.js';
 import { StatusBar } from './components/StatusBar.js';
 import { StudioDb } from './db.js';
 import { AnnotateScreen } from './screens/AnnotateScreen.js';
@@ -62,7 +61,6 @@ function Workstation({ client, db, datasets, viewer }: Services) {
     return unsubscribe;
   }, [client, db, datasets, viewer]);
 
-  const title = SCREENS.find((s) => s.id === screen)?.label ?? screen;
   return (
     <div className="app" data-testid="app" data-mode={client.mode}>
       <NavRail current={screen} onSelect={setScreen} />
@@ -75,10 +73,8 @@ function Workstation({ client, db, datasets, viewer }: Services) {
           <AnnotateScreen client={client} db={db} datasets={datasets} />
         ) : screen === 'models' ? (
           <ModelsScreen client={client} />
-        ) : screen === 'jobs' ? (
-          <JobsScreen client={client} />
         ) : (
-          <ComingSoon screen={screen} title={title} />
+          <JobsScreen client={client} />
         )}
       </main>
       <StatusBar info={info} error={infoError} />

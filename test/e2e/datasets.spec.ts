@@ -195,11 +195,12 @@ test('a folder that does not exist gives a clear error and nothing is listed', a
   await expect(page.getByTestId('dataset-item')).toHaveCount(0);
 });
 
-test('the screens that are not built yet say so', async ({ page, studio, shell }) => {
+test('every screen of the rail opens, none is a placeholder', async ({ page, studio, shell }) => {
   await page.goto(studio.url);
-  for (const screen of ['review', 'jobs', 'models'] as const) {
+  for (const screen of ['review', 'annotate', 'jobs', 'models'] as const) {
     await shell.go(screen);
-    await expect(page.getByTestId(`screen-${screen}`)).toContainText('later release');
+    await expect(page.getByTestId(`screen-${screen}`)).toBeVisible();
+    await expect(page.getByTestId(`screen-${screen}`)).not.toContainText('later release');
   }
   await shell.go('datasets');
   await expect(page.getByTestId('screen-datasets')).toBeVisible();

@@ -127,13 +127,13 @@ async function benchPatchcore(emit: Emit): Promise<void> {
     for (const [name, backbone] of backbones) {
       const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone }, name);
       results[name] = r.metrics.image.auroc;
-      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, pretrain_steps: name === 'core_neu' || name === 'core_mt' ? steps : undefined, ...machine() });
+      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, provenance: trained.json.backbone.provenance, ...machine() });
     }
     if (results.random_resnet === undefined) return;
     const base = results.random_resnet ?? 0;
     for (const k of ['core_neu', 'core_mt', 'core_default']) {
       if (results[k] === undefined || results[k] === null) continue;
-      emit({ bench: `core.magnetic_tile.${k}.gain_over_random`, value: r4(results[k]! - base), unit: 'image AUROC', target: '>= 0.05', pass: results[k]! - base >= 0.05, vs_imagenet: r4(results[k]! - (results.imagenet_mobilenetv2 ?? 0)) });
+      emit({ bench: `core.magnetic_tile.${k}.gain_over_random`, value: r4(results[k]! - base), unit: 'image AUROC', target: '>= 0.05', pass: results[k]! - base >= 0.05, vs_imagenet: results.imagenet_mobilenetv2 === undefined ? null : r4(results[k]! - results.imagenet_mobilenetv2!) });
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -7,14 +7,15 @@ import { StudioError } from '../../shared/errors.js';
 
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench');
 
-const usage = `Usage: defect-studio bench [--only SUBSTRING]... [--list]
+const usage = `Usage: defect-studio bench [--only NAME]... [--list]
 
 Runs every benchmark module in bench/*.ts one after another (each exports \`run(emit)\`) and prints one JSON
 line per record on stdout; progress and errors go to stderr. A module that throws is reported as a record
 {"bench":"<file>","error":"…"} and the exit code is 1, after the other modules have run.
 
 Options:
-  --only SUBSTRING  run only modules whose file name contains SUBSTRING (repeatable: any match)
+  --only NAME       run only the module NAME, or those whose file name contains NAME when none is
+                    called exactly that (repeatable: any match)
   --list            print the module names and exit`;
 
 export type Emit = (record: Record<string, unknown>) => void;
@@ -64,7 +65,10 @@ export const command: CliCommand = {
     const args = parseArgs(argv, { values: ['only'], booleans: ['list'] });
     const only = flagAll(args, 'only');
     const all = await discoverBenchmarks();
-    const chosen = only.length ? all.filter((f) => only.some((s) => f.includes(s))) : all;
+    // A term naming a benchmark exactly picks that one ("core" must not also run "patchcore"); otherwise it is a substring.
+    const names = all.map((f) => f.replace(/\.ts$/, ''));
+    const picks = (f: string, term: string) => (names.includes(term) ? f.replace(/\.ts$/, '') === term : f.includes(term));
+    const chosen = only.length ? all.filter((f) => only.some((s) => picks(f, s))) : all;
     if (args.flags.has('list')) {
       for (const f of chosen) io.out(f.replace(/\.ts$/, ''));
       return EXIT_OK;

@@ -5,8 +5,7 @@
  */
 import { resolveBackbone } from '../backbones/index.js';
 import type { Backbone } from '../backbones/types.js';
-import { MODEL_FORMAT_VERSION, scoreStats, type ModelJson } from '../modelFolder.js';
-import { chooseThreshold } from '../threshold.js';
+import { oneClassModelJson } from '../oneClassModelJson.js';
 import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
 import { levelSpecs } from './network.js';
 import { preprocessSpec, trainKd, type KdParams } from './train.js';
@@ -58,40 +57,18 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     workDir: req.workDir,
     resume: req.resume,
   });
-  const { threshold, source } = chooseThreshold(result.valScores);
-  const goodScores = result.valScores.filter((v) => v.label === 'good').map((v) => v.score);
   const spec = preprocessSpec(params, backbone);
-  const json: ModelJson = {
-    format: 'defect-studio-model',
-    version: MODEL_FORMAT_VERSION,
+  const json = oneClassModelJson({
     method: 'kd',
-    createdAt: new Date().toISOString(),
-    backbone: { name: backbone.name, provenance: backbone.provenance, features: levelSpecs(backbone, params.levels), normalisation: backbone.normalisation },
-    input: {
-      name: 'image',
-      dtype: 'uint8',
-      layout: 'NCHW',
-      channels: 3,
-      ...spec,
-      note: 'RGB planes 0-255 (grayscale replicated), geometry per src/main/data/preprocess.ts; /255, photometric standardisation and the backbone normalisation are inside model.onnx',
-    },
-    outputs: { map: 'anomaly_map', score: 'score' },
-    threshold,
-    thresholdSource: source,
-    scoreStats: scoreStats(goodScores),
-    mapPng: { maxValue: threshold > 0 ? 2 * threshold : 1, formula: 'value = png16 / 65535 * maxValue (values above maxValue are clamped; the threshold is mid-scale)' },
-    training: {
-      root: req.root,
-      layout: req.summary.layout,
-      split: req.split.description + (req.split.val.length ? '' : '; no held-out images: threshold from training-image scores (biased low)'),
-      seed: req.seed,
-      trainImages: req.split.train.length,
-      valImages: req.split.val.length,
-      byLabel: req.summary.byLabel,
-      seconds: (performance.now() - started) / 1000,
-    },
+    req,
+    backbone,
+    features: levelSpecs(backbone, params.levels),
+    spec,
+    valScores: result.valScores,
+    inGraph: '/255, photometric standardisation and the backbone normalisation',
     params: { ...params, loop: result.loop, timings: result.timings },
-  };
+    started,
+  });
   return { onnx: result.onnx, json };
 }
 

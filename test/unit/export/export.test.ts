@@ -20,12 +20,7 @@ import { ModelJson, MODEL_METADATA_KEY } from '../../../src/main/models/modelFol
 import { createModelsModule } from '../../../src/main/router/models.js';
 import type { DomainDeps } from '../../../src/main/router/domain.js';
 import { makeBlobDataset } from '../models/synthetic.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
+import { capture } from '../helpers/captureIo.js';
 
 let tmp: string;
 let data: string;

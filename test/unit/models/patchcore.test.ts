@@ -10,12 +10,7 @@ import { AnomalyModel } from '../../../src/main/models/inference.js';
 import { readMapPng } from '../../../src/main/models/mapPng.js';
 import { readModelFolder } from '../../../src/main/models/modelFolder.js';
 import { makeBlobDataset } from './synthetic.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
+import { capture } from '../helpers/captureIo.js';
 
 let tmp: string;
 let data: string;

@@ -12,12 +12,7 @@ import { AnomalyModel } from '../../../../src/main/models/inference.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import type { TrainedModel } from '../../../../src/main/models/types.js';
 import { makeBlobDataset } from '../synthetic.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
+import { capture } from '../../helpers/captureIo.js';
 
 let tmp: string;
 let data: string;

@@ -16,12 +16,7 @@ import { scanDataset } from '../../../../src/main/data/scan.js';
 import { kd } from '../../../../src/main/models/kd/index.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import { makeBlobDataset } from '../synthetic.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
+import { capture } from '../../helpers/captureIo.js';
 
 let tmp: string;
 let data: string;

@@ -2,9 +2,10 @@
  * Electron entry: the thin shell over the same composition root the browser-mode server and the CLI use.
  * It owns windows, the two custom schemes, IPC and the security baseline; all behaviour lives in services.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, utilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { utilityProcessLauncher } from './jobs/electronLauncher.js';
 import { createStudioApp, type StudioApp } from './router/app.js';
 import { contentSecurityPolicy } from './server/csp.js';
 import { registerIpc } from './shell/ipc.js';
@@ -26,7 +27,11 @@ let studio: StudioApp | null = null;
 
 async function start(): Promise<void> {
   const workspace = resolveWorkspaceRoot();
-  studio = await createStudioApp({ mode: 'electron', workspace, version: app.getVersion() });
+  // Jobs run as Electron utility processes: a crash or out-of-memory in training never takes the window down. The
+  // entry is named from the app path because this file is bundled into out/main, where CLI_ENTRY's relative path breaks.
+  const jobEntry = path.join(app.getAppPath(), 'bin', 'defect-studio.js');
+  const jobs = { launcher: utilityProcessLauncher(utilityProcess, { entry: jobEntry }) };
+  studio = await createStudioApp({ mode: 'electron', workspace, version: app.getVersion(), jobs });
   console.log(`[defect-studio] workspace: ${workspace}`);
 
   const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];

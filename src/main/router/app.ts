@@ -13,7 +13,7 @@ import { createRouter, type Router } from './router.js';
 import { createDatasetsPort, type DatasetsPort } from './datasets.js';
 import { createAnnotationsModule } from './annotations.js';
 import type { DomainDeps } from './domain.js';
-import { createJobsModule } from './jobs.js';
+import { createJobsModule, type JobsModuleOptions } from './jobs.js';
 import { createModelsModule } from './models.js';
 import { createReviewModule } from './review.js';
 
@@ -30,6 +30,8 @@ export interface StudioAppOptions {
   executionProvider?: () => Promise<ExecutionProviderInfo>;
   /** Replaces the datasets service (tests of the router and server). */
   datasets?: DatasetsPort;
+  /** How job processes start (the Electron shell passes its utilityProcess launcher; default Node child processes). */
+  jobs?: JobsModuleOptions;
 }
 
 export interface StudioApp {
@@ -69,7 +71,7 @@ export async function createStudioApp(opts: StudioAppOptions): Promise<StudioApp
   const deps: DomainDeps = { workspace, events, datasets, allowedRoots, executionProvider };
   const review = await createReviewModule(deps);
   const annotations = await createAnnotationsModule(deps);
-  const jobs = await createJobsModule(deps);
+  const jobs = await createJobsModule(deps, opts.jobs);
   const models = await createModelsModule(deps);
   const modules = [review, annotations, jobs, models];
 

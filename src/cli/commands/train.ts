@@ -23,7 +23,7 @@ async function providerName(): Promise<string | null> {
   }
 }
 
-const usage = `Usage: node bin/defect-studio.js train --method patchcore --data DIR --out MODELDIR
+const usage = `Usage: node bin/defect-studio.js train --method METHOD --data DIR --out MODELDIR
          [--backbone NAME|PATH] [--image-size N] [--seed N] [--epochs N]
          [--work-dir DIR [--resume]] [--progress bar|json] [--base MODELDIR] [--shots N]
 
@@ -34,7 +34,8 @@ Trains on the good training images of DIR and writes MODELDIR/model.onnx + model
 
 Options:
   --method      ${METHODS.map((m) => m.name).join(', ')}
-  --backbone    mobilenetv2 (ImageNet, default), resnet (random init), or a backbone .onnx file
+  --backbone    mobilenetv2 (ImageNet, default), resnet (random init), core-default (CoRe on procedural
+                textures), or a backbone .onnx file written by `pretrain`
   --image-size  short side of the model input in pixels (default 256)
   --seed        split, projection and coreset seed (default 0)
   --epochs      training epochs of trained methods (params.epochs; default: the method's)
@@ -58,7 +59,7 @@ export const TRAIN_OPTIONS = {
 
 export const command: CliCommand = {
   name: 'train',
-  summary: 'Train an anomaly-detection model (PatchCore) on the good images of a dataset',
+  summary: 'Train an anomaly-detection model (patchcore, kd, ear; fewshot with --base) on a dataset',
   usage,
   async run(argv, io) {
     const args = parseArgs(argv, TRAIN_OPTIONS);

@@ -35,7 +35,7 @@ Trains on the good training images of DIR and writes MODELDIR/model.onnx + model
 Options:
   --method      ${METHODS.map((m) => m.name).join(', ')}
   --backbone    mobilenetv2 (ImageNet, default), resnet (random init), core-default (CoRe on procedural
-                textures), or a backbone .onnx file written by `pretrain`
+                textures), or a backbone .onnx file written by \`pretrain\`
   --image-size  short side of the model input in pixels (default 256)
   --seed        split, projection and coreset seed (default 0)
   --epochs      training epochs of trained methods (params.epochs; default: the method's)

@@ -1,4 +1,4 @@
-/** `train --method patchcore --data DIR --out MODELDIR`: train an anomaly model on the good images of a dataset. */
+/** `train --method METHOD --data DIR --out MODELDIR`: train an anomaly model (any registered method) on a dataset. */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';

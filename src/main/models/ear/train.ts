@@ -12,7 +12,6 @@
  *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map = |x - x̂| + w·(1 - SSIM)/2
  *     -> PatchCore's resize + Gaussian smoothing + top-fraction score (anomalyMap.ts). One pass per image.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageRecord } from '../../../shared/dataset.js';
@@ -22,7 +21,8 @@ import { Net } from '../../engine/layers/index.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { serializeModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
-import { cosineSchedule, runTrainingLoop, type LoopResult } from '../../engine/runtime/loop.js';
+import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
+import { runMethodLoop } from '../methodLoop.js';
 import { Rng } from '../../engine/rng.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
@@ -255,11 +255,10 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   const trainer = await Trainer.create(training, { optimizerName: 'adam' });
   const stepsPerEpoch = Math.max(1, Math.ceil(train.length / p.batch));
   const totalSteps = p.epochs ? p.epochs * stepsPerEpoch : p.steps;
-  if (input.workDir) await mkdir(input.workDir, { recursive: true });
   let loop: LoopResult;
   const weights: WeightMap = new Map();
   try {
-    loop = await runTrainingLoop({
+    loop = await runMethodLoop('EAR', input, {
       trainer,
       forward: fwd.model,
       totalSteps,
@@ -267,18 +266,11 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
       batchImages: p.batch,
       makeBatch,
       lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(50, Math.floor(totalSteps / 10)), floor: 0.05 }),
-      checkpointFile: input.workDir ? path.join(input.workDir, 'checkpoint.onnx') : undefined,
-      resume: input.resume,
-      signal: input.signal,
       reportEvery: 10,
-      onProgress: (e) => input.onProgress?.({ stage: 'train', done: e.step, total: e.totalSteps, losses: e.losses, epoch: e.epoch, imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds }),
     });
     for (const [k, v] of trainer.stateTensors()) weights.set(k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) });
   } finally {
     await trainer.release();
-  }
-  if (loop.stoppedBy === 'cancelled') {
-    throw new StudioError('CANCELLED', `EAR training was cancelled at step ${loop.steps} of ${totalSteps}${input.workDir ? `; its checkpoint is in ${input.workDir}, train again with resume to continue` : ''}.`);
   }
   timings.trainSeconds = (performance.now() - t0) / 1000;
 

@@ -12,7 +12,6 @@
  *    image (anomaly_map = defect probability) and the mean of its top 0.3% as the image score.
  * 4. Threshold: the exported model's scores on the good validation images and the labelled images.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { StudioError } from '../../../shared/errors.js';
@@ -22,7 +21,8 @@ import { probeShapes } from '../../engine/autodiff/shapes.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { parseModel, serializeModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
-import { cosineSchedule, runTrainingLoop, type LoopResult } from '../../engine/runtime/loop.js';
+import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
+import { runMethodLoop } from '../methodLoop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
 import { resolveBackbone } from '../backbones/index.js';
@@ -311,13 +311,12 @@ export async function trainFewShot(input: FewShotTrainInput): Promise<FewShotTra
   t0 = performance.now();
   const shapes = await probeShapes(forward, makeBatch(0));
   const training = buildTrainingModel(forward, { loss, optimizer: { kind: 'adamw', weightDecay: 1e-4 }, shapes, params: net.params, reportOutputs: [LOSS_TERMS.bce, LOSS_TERMS.dice] });
-  if (input.workDir) await mkdir(input.workDir, { recursive: true });
   const trainer = await Trainer.create(training, { optimizerName: 'adamw' });
   const stepsPerEpoch = Math.max(1, Math.ceil(views.length / B));
   const totalSteps = Math.max(p.minSteps, Math.max(1, p.epochs) * stepsPerEpoch);
   let loop: LoopResult;
   try {
-    loop = await runTrainingLoop({
+    loop = await runMethodLoop('Few-shot', input, {
       trainer,
       forward,
       totalSteps,
@@ -325,15 +324,8 @@ export async function trainFewShot(input: FewShotTrainInput): Promise<FewShotTra
       batchImages: B,
       makeBatch,
       lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(20, Math.floor(totalSteps / 10)), floor: 0.05 }),
-      checkpointFile: input.workDir ? path.join(input.workDir, 'checkpoint.onnx') : undefined,
-      resume: input.resume,
-      signal: input.signal,
       reportEvery: stepsPerEpoch,
-      onProgress: (lp) => input.onProgress?.({ stage: 'train', done: lp.step, total: lp.totalSteps, losses: lp.losses, epoch: lp.epoch, imagesPerSecond: lp.imagesPerSecond, etaSeconds: lp.etaSeconds }),
     });
-    if (loop.stoppedBy === 'cancelled') {
-      throw new StudioError('CANCELLED', `Few-shot training cancelled at step ${loop.steps} of ${totalSteps}${input.workDir ? `; resume from ${input.workDir}` : ''}.`);
-    }
   } catch (e) {
     await trainer.release();
     throw e;

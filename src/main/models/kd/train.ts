@@ -8,7 +8,6 @@
  * (light augmentation; crops also make a step 4x cheaper than whole 256 px images). The photometric
  * standardisation uses the whole image's statistics, exactly as the exported graph does at inference.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageRecord } from '../../../shared/dataset.js';
@@ -19,7 +18,8 @@ import { Net } from '../../engine/layers/index.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { arrayToTensor, serializeModel, type ModelProto, type TypedArray } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
-import { cosineSchedule, runTrainingLoop, type LoopResult } from '../../engine/runtime/loop.js';
+import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
+import { runMethodLoop } from '../methodLoop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
 import type { Backbone } from '../backbones/types.js';
@@ -228,7 +228,6 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const totalSteps = Math.max(1, Math.min(p.maxSteps ?? Infinity, p.epochs * stepsPerEpoch));
 
   t0 = performance.now();
-  if (input.workDir) await mkdir(input.workDir, { recursive: true });
   const forward = buildTrainingForward(backbone, cfg, p, batch, crop, seed);
   const makeBatch = makeBatchFn(images, batch, crop, stepsPerEpoch, seed);
   const shapes = await probeShapes(forward.model, makeBatch(0));
@@ -237,7 +236,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   timings.buildSeconds = (performance.now() - t0) / 1000;
   let loop: LoopResult;
   try {
-    loop = await runTrainingLoop({
+    loop = await runMethodLoop('KD', input, {
       trainer,
       forward: forward.model,
       totalSteps,
@@ -245,13 +244,8 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
       batchImages: batch,
       makeBatch,
       lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(20, Math.floor(totalSteps / 10)), floor: 0.05 }),
-      checkpointFile: input.workDir ? path.join(input.workDir, 'checkpoint.onnx') : undefined,
-      resume: input.resume,
-      signal: input.signal,
       reportEvery: Math.max(1, Math.min(10, stepsPerEpoch)),
-      onProgress: (lp) => onProgress?.({ stage: 'train', done: lp.step, total: lp.totalSteps, losses: lp.losses, epoch: lp.epoch, imagesPerSecond: lp.imagesPerSecond, etaSeconds: lp.etaSeconds }),
     });
-    if (loop.stoppedBy === 'cancelled') throw new StudioError('CANCELLED', `KD training cancelled at step ${loop.steps} of ${totalSteps}${input.workDir ? `; resume from ${input.workDir}` : ''}.`);
     timings.trainSeconds = loop.seconds;
     const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, trainer.stateTensors(), seed));
     t0 = performance.now();

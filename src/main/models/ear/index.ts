@@ -7,6 +7,7 @@ import { StudioError } from '../../../shared/errors.js';
 import { resolveBackbone } from '../backbones/index.js';
 import type { Backbone } from '../backbones/types.js';
 import { oneClassModelJson } from '../oneClassModelJson.js';
+import { methodTrainInput } from '../trainInput.js';
 import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
 import { attentionLevel } from './attention.js';
 import { preprocessSpec, trainEar, type EarParams } from './train.js';
@@ -67,18 +68,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
   const started = performance.now();
   const backbone: Backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
   const params = resolveParams(req);
-  const result = await trainEar({
-    root: req.root,
-    train: req.split.train,
-    val: req.split.val.length ? req.split.val : req.split.train,
-    backbone,
-    params,
-    seed: req.seed,
-    onProgress: req.onProgress,
-    signal: req.signal,
-    workDir: req.workDir,
-    resume: req.resume,
-  });
+  const result = await trainEar(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const level = attentionLevel(backbone, params.attention);
   const json = oneClassModelJson({

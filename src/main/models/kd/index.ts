@@ -6,6 +6,7 @@
 import { resolveBackbone } from '../backbones/index.js';
 import type { Backbone } from '../backbones/types.js';
 import { oneClassModelJson } from '../oneClassModelJson.js';
+import { methodTrainInput } from '../trainInput.js';
 import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
 import { levelSpecs } from './network.js';
 import { preprocessSpec, trainKd, type KdParams } from './train.js';
@@ -45,18 +46,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
   const started = performance.now();
   const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
   const params: KdParams = { ...defaultParams(backbone), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...(req.params as Partial<KdParams>) };
-  const result = await trainKd({
-    root: req.root,
-    train: req.split.train,
-    val: req.split.val.length ? req.split.val : req.split.train,
-    backbone,
-    params,
-    seed: req.seed,
-    onProgress: req.onProgress,
-    signal: req.signal,
-    workDir: req.workDir,
-    resume: req.resume,
-  });
+  const result = await trainKd(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const json = oneClassModelJson({
     method: 'kd',

@@ -5,6 +5,7 @@
 import { resolveBackbone } from '../backbones/index.js';
 import type { Backbone } from '../backbones/types.js';
 import { oneClassModelJson } from '../oneClassModelJson.js';
+import { methodTrainInput } from '../trainInput.js';
 import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
 import { preprocessSpec, trainPatchCore, type PatchCoreParams } from './train.js';
 
@@ -42,15 +43,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
   const started = performance.now();
   const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
   const params: PatchCoreParams = { ...defaultParams(backbone), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...(req.params as Partial<PatchCoreParams>) };
-  const result = await trainPatchCore({
-    root: req.root,
-    train: req.split.train,
-    val: req.split.val.length ? req.split.val : req.split.train,
-    backbone,
-    params,
-    seed: req.seed,
-    onProgress: req.onProgress,
-  });
+  const result = await trainPatchCore(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const json = oneClassModelJson({
     method: 'patchcore',

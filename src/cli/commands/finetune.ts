@@ -12,7 +12,7 @@ import { readModelFolder, updateModelJson, writeModelFolder } from '../../main/m
 import { splitForTraining } from '../../main/models/split.js';
 
 const usage = `Usage: node bin/defect-studio.js finetune --base MODELDIR --data DIR --out MODELDIR
-         [--shots N] [--seed N] [--epochs N] [--masks DIR] [--max-eval N] [--work DIR [--resume]]
+         [--shots N] [--seed N] [--epochs N] [--masks DIR] [--max-eval N] [--work-dir DIR [--resume]]
 
 Trains a small segmentation head on frozen backbone features + the anomaly map of the base model folder
 (e.g. from \`train --method patchcore\`), from N labelled defect images per defect class, picked with the seed
@@ -26,7 +26,7 @@ Options:
   --shots     labelled images per defect class (default ${DEFAULT_SHOTS})
   --seed      which images are picked, augmentation and head initialisation (default 0)
   --epochs    passes over the augmented views (default ${DEFAULT_FEWSHOT_PARAMS.epochs})
-  --work      checkpoint folder; with --resume, continues a cancelled run
+  --work-dir  checkpoint folder (as train and pretrain); with --resume, continues a cancelled run
 
 Progress goes to stderr; a JSON summary to stdout. Exit 2 on bad input (no masks, masks of the wrong size,
 fewer labelled images than --shots).`;
@@ -36,7 +36,7 @@ export const command: CliCommand = {
   summary: 'Few-shot fine-tuning: a segmentation head from a few labelled defects on top of a base model',
   usage,
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['base', 'data', 'out', 'shots', 'seed', 'epochs', 'masks', 'max-eval', 'work'], booleans: ['resume'] });
+    const args = parseArgs(argv, { values: ['base', 'data', 'out', 'shots', 'seed', 'epochs', 'masks', 'max-eval', 'work-dir'], booleans: ['resume'] });
     if (args.positional.length) throw new StudioError('BAD_REQUEST', `Unexpected argument "${args.positional[0]}".\n\n${usage}`);
     const baseDir = path.resolve(requireFlag(args, 'base'));
     const root = path.resolve(requireFlag(args, 'data'));
@@ -47,7 +47,7 @@ export const command: CliCommand = {
     const maxEval = intFlag(args, 'max-eval', 300);
     if (epochs < 1 || epochs > 10_000) throw new StudioError('BAD_REQUEST', `--epochs must be between 1 and 10000, got ${epochs}.`);
     const masks = flag(args, 'masks') === undefined ? undefined : path.resolve(flag(args, 'masks')!);
-    const work = flag(args, 'work') === undefined ? undefined : path.resolve(flag(args, 'work')!);
+    const work = flag(args, 'work-dir') === undefined ? undefined : path.resolve(flag(args, 'work-dir')!);
     const base = await readModelFolder(baseDir);
     const { summary, images } = await scanDataset(root);
     for (const w of summary.warnings) io.err(`warning: ${w}`);

@@ -3,9 +3,8 @@
  * p = (begin, end) pads, g groups.
  *
  * Measured choices (ORT CPU, see ../README.md):
- * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p) when the
- *   weight is smaller than dy; otherwise (deep layers, strided Convs) ConvTranspose(dy, W) with output_padding
- *   chosen to land on X's shape.
+ * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p);
+ *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape.
  * - dW is im2col + GEMM (see convWeightGrad): 2-4x faster here than a Conv over the transposed batch.
  * ConvTranspose is the adjoint of Conv: its dX is Conv(dy, W), its dW is the same weight-gradient helper with
  * the roles of input and output swapped.
@@ -118,12 +117,12 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
   const sd = xShape.length - 2;
   const flipPads = geo.kernel.flatMap((_, i) => [(geo.kernel[i] - 1) * geo.dilations[i] - geo.padsBegin[i]]);
   const flipPadsEnd = geo.kernel.map((kk, i) => (kk - 1) * geo.dilations[i] - geo.padsEnd[i]);
-  // Preparing the flipped weight costs a Transpose + MatMul over the whole weight: worth it only while the
-  // weight is smaller than the activation (deep 512-channel layers at 4x4 spend more on the weight than the conv).
-  const [M0, Cg0] = wShape;
-  const weightElems = M0 * Cg0 * geo.kernel.reduce((a, b) => a * b, 1);
-  const dyElems = dyShape.reduce((a, b) => a * b, 1);
-  const fitsFlip = weightElems < dyElems && geo.strides.every((s) => s === 1) && [...flipPads, ...flipPadsEnd].every((p) => p >= 0);
+  // Stride 1: flip even when the weight is larger than dy. Per-node CPU time (1 thread, min of 5 steps, ORT
+  // profile of the ResNet-18 step) showed ConvTranspose at 18-24 ms for the 512-channel 4x4 layers whose forward
+  // Conv takes 8-9 ms; the flipped-weight Conv (weight Transpose + reversal MatMul included) took 15 vs 25 ms in
+  // a same-process A/B (README, "Measured choices"). The earlier "ConvTranspose when the weight is larger"
+  // choice came from noisy wall-clock timings at load ~20.
+  const fitsFlip = geo.strides.every((s) => s === 1) && [...flipPads, ...flipPadsEnd].every((p) => p >= 0);
   if (fitsFlip) {
     const [M, Cg] = wShape;
     const g = geo.group;

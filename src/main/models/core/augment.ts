@@ -167,21 +167,37 @@ export class EpochOrder {
 /** Rng of one step: a function of (seed, step) only. */
 export const stepRng = (seed: number, step: number) => new Rng((Math.imul(seed + 1, 0x9e3779b1) + step * 2654435761) >>> 0);
 
+export interface BatchOptions {
+  /**
+   * Standardise every view (its own mean 0.5, std 0.2), as PatchCore, KD and few-shot do to each image in their
+   * graphs: the encoder then learns, and its BatchNorm statistics describe, the inputs it will be given. Default true.
+   */
+  standardise?: boolean;
+}
+
 /**
  * The pretraining batch of `step`: two augmented views per image (contrastive), and a lightly augmented crop
  * (original) with its corrupted copy (restorative).
  */
-export function makeCoreBatch(images: SourceImage[], order: EpochOrder, step: number, seed: number, batch: number, size: number): Record<string, ort.Tensor> {
+export function makeCoreBatch(images: SourceImage[], order: EpochOrder, step: number, seed: number, batch: number, size: number, o: BatchOptions = {}): Record<string, ort.Tensor> {
   const n = 3 * size * size;
   const v1 = new Float32Array(batch * n);
   const v2 = new Float32Array(batch * n);
   const orig = new Float32Array(batch * n);
   const rng = stepRng(seed, step);
+  const std = o.standardise ?? true;
   for (let j = 0; j < batch; j++) {
     const src = images[order.at(step * batch + j)];
     sampleView(src, size, rng, v1, j * n);
     sampleView(src, size, rng, v2, j * n);
     sampleView(src, size, rng, orig, j * n, { scale: [0.3, 1], photometric: false });
+    if (!std) continue;
+    standardise(v1.subarray(j * n, (j + 1) * n));
+    standardise(v2.subarray(j * n, (j + 1) * n));
+    const t = orig.subarray(j * n, (j + 1) * n);
+    standardise(t);
+    // The restorative target stays in the decoder's sigmoid range.
+    for (let i = 0; i < t.length; i++) t[i] = t[i] < 0 ? 0 : t[i] > 1 ? 1 : t[i];
   }
   const cor = Float32Array.from(orig);
   for (let j = 0; j < batch; j++) corrupt(cor.subarray(j * n, (j + 1) * n), size, rng);
@@ -192,6 +208,17 @@ export function makeCoreBatch(images: SourceImage[], order: EpochOrder, step: nu
     [CORE_INPUTS.corrupted]: new ort.Tensor('float32', cor, dims),
     [CORE_INPUTS.original]: new ort.Tensor('float32', orig, dims),
   };
+}
+
+/** PatchCore's photometric standardisation (patchcore/network.ts imageToUnit) of one view: mean 0.5, std 0.2. */
+export function standardise(v: Float32Array): void {
+  let mean = 0;
+  for (let i = 0; i < v.length; i++) mean += v[i];
+  mean /= v.length;
+  let sq = 0;
+  for (let i = 0; i < v.length; i++) sq += (v[i] - mean) ** 2;
+  const k = 0.2 / Math.sqrt(sq / v.length + 1e-6);
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] - mean) * k + 0.5;
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * Restorative corruptions (Models Genesis family) on one planar RGB image [3, S, S] in [0, 1], in place:
- * additive noise, blur, local pixel shuffling, in-painting (boxes replaced by noise) and out-painting (everything
- * outside one box replaced by noise). Every random choice comes from the Rng passed in, so a corruption is
+ * additive noise, blur, local pixel shuffling, cut-paste (a patch of the image copied elsewhere, as in CutPaste:
+ * a plausible local defect on a textured surface), in-painting (boxes replaced by noise) and out-painting
+ * (everything outside one box replaced by noise). Every random choice comes from the Rng passed in, so a corruption is
  * deterministic given a seed (tested), which keeps resumed pretraining runs identical.
  */
 import { Rng } from '../../engine/rng.js';
 
-export type Corruption = 'noise' | 'blur' | 'shuffle' | 'inpaint' | 'outpaint';
+export type Corruption = 'noise' | 'blur' | 'shuffle' | 'cutpaste' | 'inpaint' | 'outpaint';
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
@@ -60,6 +61,27 @@ export function localShuffle(img: Float32Array, size: number, rng: Rng, windows:
   }
 }
 
+/**
+ * Copies a random box (1/8 to 1/4 of the side) of the image to another random place, optionally mirrored: the
+ * texture is locally right but out of place, which the decoder must notice and undo from the context.
+ */
+export function cutPaste(img: Float32Array, size: number, rng: Rng): void {
+  const plane = size * size;
+  const bw = Math.max(2, Math.round(size * rng.uniform(0.125, 0.25)));
+  const bh = Math.max(2, Math.round(size * rng.uniform(0.125, 0.25)));
+  const sx = rng.int(size - bw + 1);
+  const sy = rng.int(size - bh + 1);
+  const dx = rng.int(size - bw + 1);
+  const dy = rng.int(size - bh + 1);
+  const mirror = rng.next() < 0.5;
+  for (let c = 0; c < 3; c++) {
+    const p = img.subarray(c * plane, (c + 1) * plane);
+    const patch = new Float32Array(bw * bh);
+    for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) patch[y * bw + x] = p[(sy + y) * size + sx + (mirror ? bw - 1 - x : x)];
+    for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) p[(dy + y) * size + dx + x] = patch[y * bw + x];
+  }
+}
+
 function fillNoise(img: Float32Array, size: number, rng: Rng, inside: (x: number, y: number) => boolean): void {
   const plane = size * size;
   for (let y = 0; y < size; y++) {
@@ -92,8 +114,8 @@ export function outPaint(img: Float32Array, size: number, rng: Rng): void {
 }
 
 /**
- * The restorative corruption of one image: noise (p 0.5), blur (p 0.3), local shuffling (p 0.5), then in- or
- * out-painting (p 0.8, 50/50). At least one corruption is always applied. Returns the ones applied, in order.
+ * The restorative corruption of one image: noise (p 0.5), blur (p 0.3), local shuffling (p 0.5), cut-paste
+ * (p 0.5), then in- or out-painting (p 0.8, 50/50). At least one corruption is always applied. Returns the ones applied, in order.
  */
 export function corrupt(img: Float32Array, size: number, rng: Rng): Corruption[] {
   const applied: Corruption[] = [];
@@ -108,6 +130,10 @@ export function corrupt(img: Float32Array, size: number, rng: Rng): Corruption[]
   if (rng.next() < 0.5) {
     localShuffle(img, size, rng, 4 + rng.int(Math.max(1, size >> 3)), Math.max(3, size >> 4));
     applied.push('shuffle');
+  }
+  if (rng.next() < 0.5) {
+    cutPaste(img, size, rng);
+    applied.push('cutpaste');
   }
   const paint = rng.next();
   if (paint < 0.4 || applied.length === 0) {

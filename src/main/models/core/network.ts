@@ -37,19 +37,48 @@ function normalise(g: GraphBuilder, x: string): string {
   return g.op('Div', [g.op('Sub', [x, g.constFloat(mean, [1, 3, 1, 1], 'norm.mean')]), g.constFloat(std, [1, 3, 1, 1], 'norm.std')], {}, 'normalise');
 }
 
+/**
+ * How the encoder's BatchNorms run: 'train' (batch statistics, running-stat outputs for the trainer), 'inference'
+ * (running statistics), or 'measure' (batch statistics computed explicitly, each BN's mean and variance recorded
+ * in `stats`: what recalibrate.ts uses to re-estimate the running statistics on the data the backbone will see).
+ */
+export type BnMode = 'train' | 'inference' | 'measure';
+
+export interface BnStat {
+  name: string;
+  channels: number;
+  mean: string;
+  variance: string;
+}
+
+function bnLayer(net: Net, name: string, x: string, C: number, mode: BnMode, stats?: BnStat[]): string {
+  if (mode !== 'measure') return batchNorm(net, name, x, C, mode === 'train');
+  const g = net.g;
+  const scale = net.param(`${name}.weight`, [C], new Float32Array(C).fill(1));
+  const bias = net.param(`${name}.bias`, [C], new Float32Array(C));
+  const mean = g.op('ReduceMean', [x], { axes: [0, 2, 3], keepdims: 1 });
+  const centred = g.op('Sub', [x, mean]);
+  const variance = g.op('ReduceMean', [g.op('Mul', [centred, centred])], { axes: [0, 2, 3], keepdims: 1 });
+  stats?.push({ name, channels: C, mean, variance });
+  const shape = g.constInt64([1, C, 1, 1]);
+  const normed = g.op('Div', [centred, g.op('Sqrt', [g.op('Add', [variance, g.constFloat(1e-5)])])]);
+  return g.op('Add', [g.op('Mul', [normed, g.op('Reshape', [scale, shape])]), g.op('Reshape', [bias, shape])]);
+}
+
 /** The encoder on normalised pixels; returns the three feature maps (layer1 @4, layer2 @8, layer3 @16). */
-function encoder(net: Net, x: string, training: boolean): string[] {
+function encoder(net: Net, x: string, mode: BnMode, stats?: BnStat[]): string[] {
+  const bn = (name: string, h: string, C: number) => bnLayer(net, name, h, C, mode, stats);
   const cbr = (name: string, h: string, cin: number, cout: number, stride: number) =>
-    relu(net, batchNorm(net, `${name}.bn`, conv2d(net, `${name}.conv`, h, cin, cout, { stride }), cout, training));
+    relu(net, bn(`${name}.bn`, conv2d(net, `${name}.conv`, h, cin, cout, { stride }), cout));
   let h = cbr('stem.1', x, 3, 32, 2);
   h = cbr('stem.2', h, 32, 64, 2);
   const block = (name: string, input: string, cin: number, cout: number, stride: number): string => {
-    if (training) return residualBlock(net, name, input, cin, cout, stride);
-    // residualBlock with inference-mode BN: same parameter names.
-    const a = relu(net, batchNorm(net, `${name}.1.bn`, conv2d(net, `${name}.1.conv`, input, cin, cout, { stride }), cout, false));
-    const b = batchNorm(net, `${name}.bn2`, conv2d(net, `${name}.conv2`, a, cout, cout), cout, false);
+    if (mode === 'train') return residualBlock(net, name, input, cin, cout, stride);
+    // residualBlock written out (same parameter names and creation order) with this mode's BN.
+    const a = relu(net, bn(`${name}.1.bn`, conv2d(net, `${name}.1.conv`, input, cin, cout, { stride }), cout));
+    const b = bn(`${name}.bn2`, conv2d(net, `${name}.conv2`, a, cout, cout), cout);
     const skip = stride !== 1 || cin !== cout
-      ? batchNorm(net, `${name}.downsample.bn`, conv2d(net, `${name}.downsample.conv`, input, cin, cout, { kernel: 1, stride, pad: 0 }), cout, false)
+      ? bn(`${name}.downsample.bn`, conv2d(net, `${name}.downsample.conv`, input, cin, cout, { kernel: 1, stride, pad: 0 }), cout)
       : input;
     return relu(net, net.g.op('Add', [b, skip]));
   };
@@ -77,7 +106,7 @@ export function buildCorePretrainGraph(o: CoreNetOptions): { model: ModelProto; 
   const cor = g.input(CORE_INPUTS.corrupted, 'float32', dims);
   const orig = g.input(CORE_INPUTS.original, 'float32', dims);
   const all = g.op('Concat', [v1, v2, cor], { axis: 0 });
-  const [, , l3] = encoder(net, normalise(g, all), true);
+  const [, , l3] = encoder(net, normalise(g, all), 'train');
 
   // Contrastive branch: projection head on pooled layer3 of the 2B views, cosine similarities / T, InfoNCE.
   const pooled = globalAvgPoolFlat(net, sliceRows(g, l3, 0, 2 * B));
@@ -114,25 +143,53 @@ export function buildCorePretrainGraph(o: CoreNetOptions): { model: ModelProto; 
   return { model: g.build({ producer: 'defect-studio' }), loss, terms: [CORE_TERMS.contrastive, CORE_TERMS.restorative], params: net.params };
 }
 
-/**
- * The backbone graph with weights taken by name from `weights` (trainer state or checkpoint tensors; running
- * statistics included). Parameters absent from `weights` keep their seeded initial values.
- */
-export function buildCoreBackbone(weights: Map<string, { dims: number[]; data: TypedArray }>, info: Omit<BackboneInfo, 'features' | 'normalisation'>, seed = 0): Backbone {
-  const g = new GraphBuilder('core_backbone');
-  const net = new Net(g, seed);
-  const image = g.input('image', 'float32', ['N', 3, 'H', 'W']);
-  const outs = encoder(net, normalise(g, image), false);
-  RESNET_FEATURES.forEach((f, k) => {
-    g.node('Identity', [outs[k]], {}, { outputs: [f.name], name: `out_${f.name}` });
-    g.output(f.name, 'float32', ['N', f.channels, `H${f.stride}`, `W${f.stride}`]);
-  });
-  const model = g.build({ producer: 'defect-studio' });
+type Weights = Map<string, { dims: number[]; data: TypedArray }>;
+
+/** `model` with every initializer found in `weights` replaced by it (the rest keep their seeded initial values). */
+function withWeights(model: ModelProto, weights: Weights): ModelProto {
   const graph = model.graph!;
   const initializer = (graph.initializer ?? []).map((t) => {
     const w = weights.get(t.name ?? '');
     return w ? arrayToTensor(t.name ?? '', 'float32', w.dims, w.data) : t;
   });
-  const trained = onnx.ModelProto.create({ ...model, graph: onnx.GraphProto.create({ ...graph, initializer }) });
-  return { ...info, features: RESNET_FEATURES, normalisation: CORE_NORMALISATION, model: trained };
+  return onnx.ModelProto.create({ ...model, graph: onnx.GraphProto.create({ ...graph, initializer }) });
+}
+
+/**
+ * The backbone graph with weights taken by name from `weights` (trainer state or checkpoint tensors; running
+ * statistics included). Parameters absent from `weights` keep their seeded initial values.
+ */
+export function buildCoreBackbone(weights: Weights, info: Omit<BackboneInfo, 'features' | 'normalisation'>, seed = 0): Backbone {
+  const g = new GraphBuilder('core_backbone');
+  const net = new Net(g, seed);
+  const image = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+  const outs = encoder(net, normalise(g, image), 'inference');
+  RESNET_FEATURES.forEach((f, k) => {
+    g.node('Identity', [outs[k]], {}, { outputs: [f.name], name: `out_${f.name}` });
+    g.output(f.name, 'float32', ['N', f.channels, `H${f.stride}`, `W${f.stride}`]);
+  });
+  return { ...info, features: RESNET_FEATURES, normalisation: CORE_NORMALISATION, model: withWeights(g.build({ producer: 'defect-studio' }), weights) };
+}
+
+/**
+ * The encoder with batch-statistics BN and, as outputs, every BN's batch mean and variance ([C] each, named
+ * `<bn>.batch_mean` / `<bn>.batch_var`): one run over images of the target distribution measures what the
+ * running statistics should be (recalibrate.ts). The layer3 map is an output too so the whole encoder runs.
+ */
+export function buildCoreStatsGraph(weights: Weights, seed = 0): { model: ModelProto; stats: BnStat[] } {
+  const g = new GraphBuilder('core_bn_stats');
+  const net = new Net(g, seed);
+  const image = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+  const stats: BnStat[] = [];
+  encoder(net, normalise(g, image), 'measure', stats);
+  const flat = stats.map((s) => {
+    const mean = `${s.name}.batch_mean`;
+    const variance = `${s.name}.batch_var`;
+    g.node('Reshape', [s.mean, g.constInt64([s.channels])], {}, { outputs: [mean] });
+    g.node('Reshape', [s.variance, g.constInt64([s.channels])], {}, { outputs: [variance] });
+    g.output(mean, 'float32', [s.channels]);
+    g.output(variance, 'float32', [s.channels]);
+    return { ...s, mean, variance };
+  });
+  return { model: withWeights(g.build({ producer: 'defect-studio' }), weights), stats: flat };
 }

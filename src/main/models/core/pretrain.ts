@@ -8,7 +8,7 @@
  * resumed run uses the stored value, so it ends with the same step count whatever its own budget.
  * Per-step losses go to <out without .onnx>.loss.jsonl (appended to on resume).
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.js';
@@ -22,6 +22,7 @@ import { Trainer } from '../../engine/runtime/trainer.js';
 import { backboneBytes } from '../backbones/index.js';
 import { EpochOrder, loadSources, makeCoreBatch, minSideFor, prefetching } from './augment.js';
 import { buildCoreBackbone, buildCorePretrainGraph, CORE_TERMS } from './network.js';
+import { recalibrateBatchNorm } from './recalibrate.js';
 
 export interface PretrainOptions {
   /** Image files (absolute paths). */
@@ -44,6 +45,10 @@ export interface PretrainOptions {
   weightDecay?: number;
   temperature?: number;
   restorativeWeight?: number;
+  /** Standardise every view as the methods standardise their inputs (augment.ts BatchOptions); default true. */
+  standardise?: boolean;
+  /** Re-estimate the BatchNorm statistics on the whole (un-augmented) images before export (recalibrate.ts); default true. */
+  recalibrate?: boolean;
   resume?: boolean;
   signal?: AbortSignal;
   threads?: number;
@@ -83,8 +88,12 @@ interface RunConfig {
   weightDecay: number;
   temperature: number;
   restorativeWeight: number;
+  /** Absent in checkpoints written before the option existed (they were not standardised). */
+  standardise?: boolean;
 }
 const META_RUN = 'defect-studio.core.run';
+/** Restorative MSE weight: the MSE of standardised images is ~0.01-0.08, so 20 puts it within an order of magnitude of the InfoNCE term (~2-3). */
+export const DEFAULT_RESTORATIVE_WEIGHT = 20;
 
 export const lossLogFor = (out: string) => `${out.replace(/\.onnx$/i, '')}.loss.jsonl`;
 
@@ -138,12 +147,13 @@ export async function pretrainCore(o: PretrainOptions): Promise<PretrainResult> 
     lr: o.lr ?? 1e-3,
     weightDecay: o.weightDecay ?? 1e-4,
     temperature: o.temperature ?? 0.2,
-    restorativeWeight: o.restorativeWeight ?? 5,
+    restorativeWeight: o.restorativeWeight ?? DEFAULT_RESTORATIVE_WEIGHT,
+    standardise: o.standardise ?? true,
   };
   const B = cfg.batch;
   const stepsPerEpoch = Math.ceil(images.length / B);
   const order = new EpochOrder(images.length, seed);
-  const makeBatch = (step: number) => makeCoreBatch(images, order, step, seed, B, imageSize);
+  const makeBatch = (step: number) => makeCoreBatch(images, order, step, seed, B, imageSize, { standardise: cfg.standardise ?? false });
 
   const net = buildCorePretrainGraph({ seed, batch: B, imageSize, temperature: cfg.temperature, restorativeWeight: cfg.restorativeWeight });
   const shapes = await probeShapes(net.model, makeBatch(0));
@@ -196,16 +206,23 @@ export async function pretrainCore(o: PretrainOptions): Promise<PretrainResult> 
         const contrastive = p.losses[CORE_TERMS.contrastive];
         const restorative = p.losses[CORE_TERMS.restorative];
         lines.push(JSON.stringify({ step: p.step, loss: p.losses.loss, contrastive, restorative, lr: lr(p.step - 1), images_per_s: p.imagesPerSecond }));
+        // Flushed every 10 steps so a long run's curve can be watched (and survives a kill).
+        if (lines.length >= 10) appendFileSync(lossLog, lines.splice(0).join('\n') + '\n');
         o.onProgress?.({ ...p, contrastive, restorative, lr: lr(p.step - 1) });
       },
     });
     if (lines.length) await appendFile(lossLog, lines.join('\n') + '\n');
     if (res.stoppedBy === 'cancelled') throw new StudioError('CANCELLED', `Pretraining was cancelled at step ${res.steps}/${cfg.totalSteps}; resume with --resume --work-dir ${o.workDir}.`);
-    const backbone = buildCoreBackbone(trainer.stateTensors(), {
+    const trained = trainer.stateTensors();
+    const recal = o.recalibrate ?? true;
+    const weights = recal ? await recalibrateBatchNorm(trained, images, { photometric: cfg.standardise ?? false }) : trained;
+    const backbone = buildCoreBackbone(weights, {
       name: `core-${path.basename(o.out).replace(/\.onnx$/i, '')}`,
       provenance:
         `CoRe contrastive + restorative pretraining (src/main/models/core) on ${images.length} images of ${o.dataLabel ?? 'unlabeled data'}, ` +
-        `${imageSize} px, batch ${B}, seed ${seed}, ${res.steps}/${cfg.totalSteps} steps`,
+        `${imageSize} px, batch ${B}, seed ${seed}, ${res.steps}/${cfg.totalSteps} steps, ` +
+        `temperature ${cfg.temperature}, restorative weight ${cfg.restorativeWeight}, ${cfg.standardise ? 'standardised views' : 'raw views'}` +
+        (recal ? `, BatchNorm statistics re-estimated on ${Math.min(64, images.length)} whole images` : ''),
     }, seed);
     await writeFileAtomic(o.out, backboneBytes(backbone));
     const mean = (xs: number[]) => (xs.length ? { loss: xs.reduce((a, b) => a + b, 0) / xs.length } : null);

@@ -19,9 +19,22 @@ describe('CoRe augmentation', () => {
     }
     expect(Array.from(a.view1.data as Float32Array)).not.toEqual(Array.from(c.view1.data as Float32Array));
     expect(Array.from(a.view1.data as Float32Array)).not.toEqual(Array.from(a.view2.data as Float32Array));
-    const v = a.view1.data as Float32Array;
-    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    // Views are standardised like the methods' inputs (mean 0.5, std 0.2 each); the restorative target stays in [0, 1].
+    const n = 3 * 32 * 32;
+    for (const k of ['view1', 'view2']) {
+      const v = (a[k].data as Float32Array).subarray(n, 2 * n);
+      const mean = v.reduce((s, x) => s + x, 0) / n;
+      const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / n);
+      expect(mean).toBeCloseTo(0.5, 4);
+      expect(sd).toBeCloseTo(0.2, 3);
+    }
+    const o = a.original.data as Float32Array;
+    expect(Math.min(...o)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...o)).toBeLessThanOrEqual(1);
+    // Without standardisation the views stay in [0, 1].
+    const raw = makeCoreBatch(images, new EpochOrder(3, 5), 4, 5, 2, 32, { standardise: false }).view1.data as Float32Array;
+    expect(Math.min(...raw)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...raw)).toBeLessThanOrEqual(1);
   });
 
   it('a view without photometric jitter only resamples the source (values stay within its range)', () => {

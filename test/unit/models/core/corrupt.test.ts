@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src/main/engine/rng.js';
-import { addNoise, boxBlur, corrupt, corruptSeeded, inPaint, localShuffle, outPaint } from '../../../../src/main/models/core/corrupt.js';
+import { addNoise, boxBlur, corrupt, corruptSeeded, cutPaste, inPaint, localShuffle, outPaint } from '../../../../src/main/models/core/corrupt.js';
 
 const S = 32;
 function gradientImage(): Float32Array {
@@ -32,7 +32,7 @@ describe('CoRe restorative corruptions', () => {
   it('over many seeds use every kind of corruption', () => {
     const seen = new Set<string>();
     for (let s = 0; s < 60; s++) for (const k of corrupt(gradientImage(), S, new Rng(s))) seen.add(k);
-    expect([...seen].sort()).toEqual(['blur', 'inpaint', 'noise', 'outpaint', 'shuffle']);
+    expect([...seen].sort()).toEqual(['blur', 'cutpaste', 'inpaint', 'noise', 'outpaint', 'shuffle']);
   });
 
   it('each corruption does what it says', () => {
@@ -57,6 +57,18 @@ describe('CoRe restorative corruptions', () => {
       const a = Array.from(plain.subarray(c * S * S, (c + 1) * S * S)).sort();
       const b = Array.from(sh.subarray(c * S * S, (c + 1) * S * S)).sort();
       expect(b).toEqual(a);
+    }
+
+    // Cut-paste copies existing values into a box elsewhere: a minority of pixels change, every new value already
+    // occurred in the same channel.
+    const cp = gradientImage();
+    cutPaste(cp, S, new Rng(6));
+    const cpFrac = diffCount(plain, cp) / plain.length;
+    expect(cpFrac).toBeGreaterThan(0);
+    expect(cpFrac).toBeLessThan(0.1);
+    for (let c = 0; c < 3; c++) {
+      const before = new Set(plain.subarray(c * S * S, (c + 1) * S * S));
+      for (const v of cp.subarray(c * S * S, (c + 1) * S * S)) expect(before.has(v)).toBe(true);
     }
 
     // In-painting changes a minority of pixels; out-painting a majority.

@@ -5,6 +5,8 @@
  *   Adam:  g += wd*w;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;
  *          w -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
  *   AdamW: w *= 1 - lr*wd, then Adam without the L2 term.
+ * Adam's state holds the moments scaled by their EMA weight, ms = m/(1-b1) and vs = v/(1-b2) (slots `ms`, `vs`):
+ * ms' = b1*ms + g and vs' = b2*vs + g^2 need one full-size Mul fewer each than torch's form (see emitUpdate).
  * `lr` and `t` (1-based step) are scalar graph inputs, so schedules need no graph rebuild.
  * Note: torch's SGD sets b = g on the first step; with zero-initialised b and dampening 0 that is the same.
  */
@@ -17,7 +19,9 @@ export type OptimizerConfig =
 /** Names of one parameter's optimizer state slots (zero-initialised, same shape as the parameter). */
 export function stateSlots(cfg: OptimizerConfig): string[] {
   if (cfg.kind === 'sgd') return (cfg.momentum ?? 0) !== 0 ? ['momentum'] : [];
-  return ['m', 'v'];
+  // Scaled moments (not torch's m, v): named differently so a checkpoint holding unscaled `opt.m.*` / `opt.v.*`
+  // is not silently read with the wrong scale.
+  return ['ms', 'vs'];
 }
 
 export interface UpdateContext {
@@ -60,16 +64,19 @@ export function emitUpdate(
   let d = grad;
   if (cfg.kind === 'adamw' && wd !== 0) param = g.op('Mul', [w, g.op('Sub', [f(1), g.op('Mul', [lr, f(wd)])])]);
   if (cfg.kind === 'adam' && wd !== 0) d = g.op('Add', [grad, g.op('Mul', [w, f(wd)])]);
-  const m = g.op('Add', [g.op('Mul', [state.m, f(b1)]), g.op('Mul', [d, f(1 - b1)])]);
-  const v = g.op('Add', [g.op('Mul', [state.v, f(b2)]), g.op('Mul', [g.op('Mul', [d, d]), f(1 - b2)])]);
-  // Same value as torch's step_size * m / (sqrt(v) / sqrt(1-b2^t) + eps), rearranged so the per-element work is
-  // Sqrt, Add, Div, Mul, Sub (one full-size pass fewer): with s = sqrt(1-b2^t),
-  //   (lr / (1-b1^t)) * m / (sqrt(v) / s + eps) = (lr * s / (1-b1^t)) * m / (sqrt(v) + eps * s).
-  // The scalars depend only on lr, t and the betas, so they are built once per graph (cached per context).
+  // Scaled moments ms = m/(1-b1), vs = v/(1-b2): the EMA weight moves into the step-size scalars, so the moment
+  // updates are Mul + Add and Mul + Mul + Add (torch's form: 3 and 4 full-size ops). Same values up to rounding.
+  const ms = g.op('Add', [g.op('Mul', [state.ms, f(b1)]), d]);
+  const vs = g.op('Add', [g.op('Mul', [state.vs, f(b2)]), g.op('Mul', [d, d])]);
+  // torch: w -= (lr / (1-b1^t)) * m / (sqrt(v) / s + eps) with s = sqrt(1-b2^t). With m = (1-b1) ms and
+  // v = (1-b2) vs, r = sqrt(1-b2):
+  //   = (lr * s * (1-b1) / ((1-b1^t) * r)) * ms / (sqrt(vs) + eps * s / r)
+  // so the per-element work is Sqrt, Add, Div, Mul, Sub. The scalars depend only on lr, t and the betas and are
+  // built once per graph (cached per context).
   const { stepSize, epsHat } = adamScalars(ctx, b1, b2, eps);
-  const denom = g.op('Add', [g.op('Sqrt', [v]), epsHat]);
-  const next = g.op('Sub', [param, g.op('Mul', [g.op('Div', [m, denom]), stepSize])]);
-  return { w: next, state: { m, v } };
+  const denom = g.op('Add', [g.op('Sqrt', [vs]), epsHat]);
+  const next = g.op('Sub', [param, g.op('Mul', [g.op('Div', [ms, denom]), stepSize])]);
+  return { w: next, state: { ms, vs } };
 }
 
 const scalarCache = new WeakMap<UpdateContext, Map<string, { stepSize: string; epsHat: string }>>();
@@ -83,7 +90,11 @@ function adamScalars(ctx: UpdateContext, b1: number, b2: number, eps: number): {
   if (!s) {
     const bc1 = g.op('Sub', [f(1), g.op('Pow', [f(b1), t])]);
     const bc2sqrt = g.op('Sqrt', [g.op('Sub', [f(1), g.op('Pow', [f(b2), t])])]);
-    s = { stepSize: g.op('Div', [g.op('Mul', [lr, bc2sqrt]), bc1]), epsHat: g.op('Mul', [f(eps), bc2sqrt]) };
+    const r = Math.sqrt(1 - b2);
+    s = {
+      stepSize: g.op('Div', [g.op('Mul', [lr, g.op('Mul', [bc2sqrt, f((1 - b1) / r)])]), bc1]),
+      epsHat: g.op('Mul', [f(eps / r), bc2sqrt]),
+    };
     byBetas.set(key, s);
   }
   return s;

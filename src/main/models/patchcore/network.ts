@@ -1,8 +1,8 @@
 /**
  * PatchCore graph pieces, all added to a GraphBuilder so training and the exported model share them:
  *
- *   image uint8 [N,3,H,W] -> /255 -> backbone -> two feature levels
- *     -> 3x3 local average per level (PatchCore's neighbourhood aggregation)
+ *   image uint8 [N,3,H,W] -> /255 -> (optional reflect padding) -> backbone -> two feature levels
+ *     -> k x k local average per level (PatchCore's neighbourhood aggregation; padding cropped off after)
  *     -> coarse level bilinearly upsampled to the fine grid -> concat -> per-channel scale (each level to unit
  *        mean norm, measured on training patches)                                  = patch features [N,C,h,w]
  *   patch features -> squared distance to every memory-bank row via one Gemm (−2·a·bᵀ + ‖b‖²) -> min -> + ‖a‖²
@@ -16,6 +16,14 @@ import type { Backbone } from '../backbones/types.js';
 export interface FeatureLevels {
   /** Finer level first: its grid is the patch grid. */
   levels: [string, string];
+  /**
+   * Input pixels of reflect padding added around the image before the backbone and cropped off the patch grid
+   * after it (a multiple of the coarsest stride, so both grids stay aligned); 0 = none. The convs' zero padding
+   * otherwise makes every tile edge look unlike the bank's interior patches (README.md "border").
+   */
+  reflectPad?: number;
+  /** Side of the square local-average neighbourhood (PatchCore's aggregation); 3 unless given. */
+  aggregate?: number;
 }
 
 /** Slices a 1-D shape tensor [start, end). */
@@ -42,17 +50,29 @@ export function imageToUnit(g: GraphBuilder, image: string, photometric = false)
  * first to measure the per-level norms.
  */
 export function patchFeatures(g: GraphBuilder, backbone: Backbone, unit: string, cfg: FeatureLevels, scale?: Float32Array): string {
-  const feats = embedBackbone(g, backbone, unit, [...cfg.levels]);
+  const pad = cfg.reflectPad ?? 0;
+  const input = pad > 0 ? g.op('Pad', [unit, g.constInt64([0, 0, pad, pad, 0, 0, pad, pad])], { mode: 'reflect' }, 'reflect_padded') : unit;
+  const feats = embedBackbone(g, backbone, input, [...cfg.levels]);
+  const a = cfg.aggregate ?? 3;
+  const lo = Math.floor((a - 1) / 2);
   const pooled = cfg.levels.map((l) =>
-    g.op('AveragePool', [feats[l]], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 }, `aggregate_${l}`),
+    g.op('AveragePool', [feats[l]], { kernel_shape: [a, a], strides: [1, 1], pads: [lo, lo, a - 1 - lo, a - 1 - lo], count_include_pad: 0 }, `aggregate_${l}`),
   );
   const fineShape = g.op('Shape', [pooled[0]]);
   const coarseShape = g.op('Shape', [pooled[1]]);
   const sizes = g.op('Concat', [shapeSlice(g, coarseShape, 0, 2), shapeSlice(g, fineShape, 2, 4)], { axis: 0 });
   const up = g.op('Resize', [pooled[1], '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_coarse');
-  const cat = g.op('Concat', [pooled[0], up], { axis: 1 }, 'patch_features');
+  let cat = g.op('Concat', [pooled[0], up], { axis: 1 }, 'patch_features');
+  if (pad > 0) {
+    const cells = pad / fineStride(backbone, cfg.levels[0]);
+    cat = g.op('Slice', [cat, g.constInt64([cells, cells]), g.constInt64([-cells, -cells]), g.constInt64([2, 3])], {}, 'unpadded_features');
+  }
   if (!scale) return cat;
   return g.op('Mul', [cat, g.initializer('level_scale', 'float32', [1, scale.length, 1, 1], scale)], {}, 'scaled_features');
+}
+
+export function fineStride(backbone: Backbone, level: string): number {
+  return backbone.features.find((f) => f.name === level)?.stride ?? 8;
 }
 
 /**

@@ -16,9 +16,9 @@ import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
 import { mulberry32 } from '../random.js';
 import { openSession, ort } from '../session.js';
-import { anomalyMapAndScore } from './anomalyMap.js';
+import { anomalyMapAndScore, clampBorder } from './anomalyMap.js';
 import { greedyCoreset, greedyCoresetSmall, projectionMatrix } from './coreset.js';
-import { imageToUnit, nearestDistance, patchFeatures } from './network.js';
+import { imageToUnit, nearestDistance, patchFeatures, type FeatureLevels } from './network.js';
 
 export interface PatchCoreParams {
   /** Two feature names of the backbone, finer first. */
@@ -39,6 +39,12 @@ export interface PatchCoreParams {
   scoreTopFraction?: number;
   /** Standardise each image's brightness and contrast in the graph (see network.ts imageToUnit). */
   photometric: boolean;
+  /** Reflect padding in input px around the image before the backbone, cropped after (network.ts); 0 = none. */
+  reflectPad?: number;
+  /** Local-average neighbourhood side (3 unless given). */
+  aggregate?: number;
+  /** Patch-grid cells along each edge replaced by the nearest interior cell before the map (anomalyMap.ts clampBorder). */
+  borderCells?: number;
 }
 
 export interface TrainProgress {
@@ -91,11 +97,15 @@ async function* prefetched(root: string, images: ImageRecord[], spec: Preprocess
   }
 }
 
+function featureLevels(params: PatchCoreParams): FeatureLevels {
+  return { levels: params.levels, reflectPad: params.reflectPad, aggregate: params.aggregate };
+}
+
 export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number, projection?: { matrix: Float32Array; dim: number }): GraphBuilder {
   const g = new GraphBuilder('patchcore');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const feats = patchFeatures(g, backbone, imageToUnit(g, image, params.photometric), { levels: params.levels }, scale);
-  const patchScores = nearestDistance(g, feats, bank, channels, projection);
+  const feats = patchFeatures(g, backbone, imageToUnit(g, image, params.photometric), featureLevels(params), scale);
+  const patchScores = clampBorder(g, nearestDistance(g, feats, bank, channels, projection), params.borderCells ?? 0);
   const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma, params.scoreTopFraction ?? 0);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
@@ -108,6 +118,10 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   const { root, train, val, backbone, params, seed, onProgress } = input;
   if (train.length === 0) throw new StudioError('INVALID_STATE', 'PatchCore needs at least one good training image; the training set is empty.');
   const [fine, coarse] = levelSpecs(backbone, params.levels);
+  const pad = params.reflectPad ?? 0;
+  if (pad % Math.max(fine.stride, coarse.stride) !== 0) {
+    throw new StudioError('BAD_REQUEST', `PatchCore reflectPad ${pad} must be a multiple of the coarsest feature stride (${Math.max(fine.stride, coarse.stride)} for ${params.levels.join(' + ')}); use 0, 16 or 32.`);
+  }
   const C1 = fine.channels;
   const C = fine.channels + coarse.channels;
   const spec = preprocessSpec(params, backbone);
@@ -118,7 +132,7 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   // dominates the distance (METHODS.md: with random weights magnitudes shrink ~100x with depth).
   const calib = new GraphBuilder('patchcore_calibration');
   const cimg = calib.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg, params.photometric), { levels: params.levels })], {}, { outputs: ['features'] });
+  calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg, params.photometric), featureLevels(params))], {}, { outputs: ['features'] });
   calib.output('features', 'float32', ['N', C, 'h', 'w']);
   const normSum = [0, 0];
   let normCount = 0;
@@ -158,7 +172,7 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   const R = projectionMatrix(C, d, seed);
   const fg = new GraphBuilder('patchcore_features');
   const image = fg.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const feats = patchFeatures(fg, backbone, imageToUnit(fg, image, params.photometric), { levels: params.levels }, scale);
+  const feats = patchFeatures(fg, backbone, imageToUnit(fg, image, params.photometric), featureLevels(params), scale);
   fg.node('Identity', [feats], {}, { outputs: ['features'] });
   const rows = fg.op('Reshape', [fg.op('Transpose', [feats], { perm: [0, 2, 3, 1] }), fg.constInt64([-1, C])]);
   fg.node('MatMul', [rows, fg.initializer('projection', 'float32', [C, d], R)], {}, { outputs: ['projected'] });

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../../src/main/engine/onnx/graph.js';
+import { serializeModel } from '../../../src/main/engine/onnx/proto.js';
+import { resolveBackbone } from '../../../src/main/models/backbones/index.js';
+import { clampBorder } from '../../../src/main/models/patchcore/anomalyMap.js';
+import { patchFeatures } from '../../../src/main/models/patchcore/network.js';
+import { openSession, ort } from '../../../src/main/models/session.js';
+
+async function runOne(g: GraphBuilder, feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
+  const { session } = await openSession(serializeModel(g.build()), 'test');
+  try {
+    return (await session.run(feeds)).out;
+  } finally {
+    await session.release();
+  }
+}
+
+/** clampBorder on a [1,1,h,w] grid holding 0..h*w-1 row-major. */
+async function clamped(h: number, w: number, cells: number): Promise<number[]> {
+  const g = new GraphBuilder('t');
+  const p = g.input('p', 'float32', [1, 1, 'h', 'w']);
+  g.node('Identity', [clampBorder(g, p, cells)], {}, { outputs: ['out'] });
+  g.output('out', 'float32', [1, 1, 'h', 'w']);
+  const out = await runOne(g, { p: new ort.Tensor('float32', Float32Array.from({ length: h * w }, (_, i) => i), [1, 1, h, w]) });
+  expect(out.dims).toEqual([1, 1, h, w]);
+  return Array.from(out.data as Float32Array);
+}
+
+describe('PatchCore border band (clampBorder)', () => {
+  it('replaces each edge cell by the nearest cell `cells` in from the edge', async () => {
+    // 4 x 5 grid, band 1: rows clamp to 1..2, columns to 1..3.
+    const expected: number[] = [];
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) expected.push(Math.min(Math.max(y, 1), 2) * 5 + Math.min(Math.max(x, 1), 3));
+    expect(await clamped(4, 5, 1)).toEqual(expected);
+  });
+  it('leaves the grid alone with 0 cells and stays valid on a grid narrower than the band', async () => {
+    expect(await clamped(3, 3, 0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const narrow = await clamped(2, 3, 4);
+    expect(narrow).toHaveLength(6);
+    expect(narrow.every((v) => v === narrow[0])).toBe(true);
+  });
+});
+
+describe('PatchCore reflect padding before the backbone', () => {
+  it('gives the same patch grid as without padding, with different values near the edge', async () => {
+    const backbone = resolveBackbone('resnet', 0);
+    const levels = [backbone.features[0].name, backbone.features[1].name] as [string, string];
+    const image = new Float32Array(3 * 64 * 96).map((_, i) => ((i * 7919) % 255) / 255);
+    const run = async (reflectPad: number) => {
+      const g = new GraphBuilder('t');
+      const x = g.input('x', 'float32', [1, 3, 'H', 'W']);
+      g.node('Identity', [patchFeatures(g, backbone, x, { levels, reflectPad })], {}, { outputs: ['out'] });
+      g.output('out', 'float32', [1, 'C', 'h', 'w']);
+      return runOne(g, { x: new ort.Tensor('float32', image, [1, 3, 64, 96]) });
+    };
+    const [plain, padded] = [await run(0), await run(32)];
+    expect(padded.dims).toEqual(plain.dims);
+    const a = plain.data as Float32Array;
+    const b = padded.data as Float32Array;
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    expect(diff).toBeGreaterThan(1e-4);
+  });
+});

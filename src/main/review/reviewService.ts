@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PREVIEW_MAX_SIDE, type Decision, type DecisionKind, type ReviewModelEntry, type ReviewResult, type ReviewRun } from '../../shared/contract/review.js';
+import { PREVIEW_MAX_SIDE, VIEW_MAX_SIDE, type Decision, type DecisionKind, type ReviewModelEntry, type ReviewResult, type ReviewRun } from '../../shared/contract/review.js';
 import type { ImageRecord, Split } from '../../shared/dataset.js';
 import { StudioError, toStudioError } from '../../shared/errors.js';
+import { ThumbnailCache } from '../data/thumbnails.js';
 import { AnomalyModel } from '../models/inference.js';
 import { writeMapPng } from '../models/mapPng.js';
 import { listModelFolders } from './modelList.js';
@@ -84,6 +85,7 @@ export class ReviewService {
     if (existsSync(folder.dir)) {
       await rm(path.join(folder.dir, 'maps'), { recursive: true, force: true });
       await rm(path.join(folder.dir, 'preview'), { recursive: true, force: true });
+      await rm(folder.viewDir, { recursive: true, force: true });
     }
     const run: ReviewRun = {
       runId,
@@ -115,13 +117,15 @@ export class ReviewService {
     let lastFlush = Date.now();
     const decisions = await folder.readDecisions().catch(() => ({}));
     const emit = () => this.deps.onProgress({ runId: run.runId, status: run.status, done: run.done, total: run.total, error: run.error });
+    // The JPEG view copies the screen shows first; one sharp pipeline at a time, beside the model's work.
+    const views = new ThumbnailCache({ cacheDir: folder.viewDir, size: VIEW_MAX_SIDE, quality: 85, concurrency: 1 });
     try {
       for (const rec of images) {
         if (signal.aborted) {
           run.status = 'cancelled';
           break;
         }
-        const stored = await this.inspectOne(folder, run, model, rec);
+        const stored = await this.inspectOne(folder, run, model, rec, views);
         results.push(stored);
         run.done++;
         this.deps.onResult(run.runId, folder.toResult(stored, decisions));
@@ -150,12 +154,17 @@ export class ReviewService {
   }
 
   /** One image; a missing or unreadable image becomes a result with an error, not a failed run. */
-  private async inspectOne(folder: RunFolder, run: ReviewRun, model: AnomalyModel, rec: ImageRecord): Promise<StoredResult> {
+  private async inspectOne(folder: RunFolder, run: ReviewRun, model: AnomalyModel, rec: ImageRecord, views: ThumbnailCache): Promise<StoredResult> {
     const base = { path: rec.path, split: rec.split, label: rec.label, width: rec.width, height: rec.height };
     const file = path.join(run.datasetRoot, ...rec.path.split('/'));
     if (!existsSync(file)) {
-      return { ...base, score: null, map: null, preview: null, error: `${rec.path} was deleted or moved since the dataset was scanned; rescan the dataset.` };
+      return { ...base, score: null, map: null, preview: null, view: null, error: `${rec.path} was deleted or moved since the dataset was scanned; rescan the dataset.` };
     }
+    // Encoded while the model runs (sharp works on libuv's pool); a view that fails only costs the fast first paint.
+    const view = views
+      .get({ absPath: file, bytes: rec.bytes, mtimeMs: rec.mtimeMs })
+      .then((abs) => folder.rel(abs))
+      .catch(() => null);
     let r: Awaited<ReturnType<AnomalyModel['inferFile']>>;
     try {
       r = await model.inferFile(file);
@@ -163,7 +172,8 @@ export class ReviewService {
       const err = toStudioError(e);
       // A write or runtime failure is the run's problem; a bad image is only this image's.
       if (err.code === 'IO_ERROR' || err.code === 'INTERNAL') throw err;
-      return { ...base, score: null, map: null, preview: null, error: `${rec.path}: ${err.message}` };
+      await view;
+      return { ...base, score: null, map: null, preview: null, view: null, error: `${rec.path}: ${err.message}` };
     }
     const map = folder.mapRel(rec.path);
     const { width, height } = r.geometry;
@@ -174,7 +184,7 @@ export class ReviewService {
       preview = folder.previewRel(rec.path);
       await writeMapPng(folder.mapAbs(preview), small.data, small.width, small.height, run.mapMaxValue);
     }
-    return { ...base, width, height, score: r.score, map, preview, error: null };
+    return { ...base, width, height, score: r.score, map, preview, view: await view, error: null };
   }
 
   async cancel(runId: string): Promise<void> {

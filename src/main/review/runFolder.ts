@@ -5,6 +5,7 @@
  *   decisions.json  the reviewer's accept / reject / relabel per image, kept apart so re-running never loses them
  *   maps/<image path>.png     16-bit anomaly maps at image resolution (src/main/models/mapPng.ts)
  *   preview/<image path>.png  the same, box-averaged to ≤ PREVIEW_MAX_SIDE px, for drawing
+ *   view/<hash>.jpg  the image as a JPEG of ≤ VIEW_MAX_SIDE px, what the screen shows first (data/thumbnails.ts)
  * Reopening a finished run reads these three JSON files and nothing else: no model, no inference.
  */
 import path from 'node:path';
@@ -14,9 +15,10 @@ import { StudioError } from '../../shared/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../workspace/atomicWrite.js';
 
 /** A result as stored: the decision lives in decisions.json, the map file is relative to the run folder. */
-export const StoredResult = ReviewResult.omit({ decision: true, mapFile: true, previewFile: true }).extend({
+export const StoredResult = ReviewResult.omit({ decision: true, mapFile: true, previewFile: true, viewFile: true }).extend({
   map: z.string().nullable(),
   preview: z.string().nullable().default(null),
+  view: z.string().nullable().default(null),
 });
 export type StoredResult = z.infer<typeof StoredResult>;
 
@@ -42,6 +44,16 @@ export class RunFolder {
 
   previewRel(imagePath: string): string {
     return `preview/${imagePath}.png`;
+  }
+
+  /** Folder of the JPEG view copies (file names are data/thumbnails.ts cache keys). */
+  get viewDir(): string {
+    return path.join(this.dir, 'view');
+  }
+
+  /** An absolute path inside the run folder as stored (relative, forward slashes). */
+  rel(abs: string): string {
+    return path.relative(this.dir, abs).split(path.sep).join('/');
   }
 
   mapAbs(rel: string): string {
@@ -74,7 +86,13 @@ export class RunFolder {
 
   /** The contract's view of a stored result. */
   toResult(r: StoredResult, decisions: Decisions): ReviewResult {
-    const { map, preview, ...rest } = r;
-    return { ...rest, mapFile: map ? this.mapAbs(map) : null, previewFile: preview ? this.mapAbs(preview) : null, decision: decisions[r.path] ?? null };
+    const { map, preview, view, ...rest } = r;
+    return {
+      ...rest,
+      mapFile: map ? this.mapAbs(map) : null,
+      previewFile: preview ? this.mapAbs(preview) : null,
+      viewFile: view ? this.mapAbs(view) : null,
+      decision: decisions[r.path] ?? null,
+    };
   }
 }

@@ -12,6 +12,7 @@ import type { DecisionKind, ReviewModelEntry, ReviewResult, ReviewRun } from '..
 import type { DatasetSummary, Split } from '../../shared/dataset.js';
 import type { ColormapName } from '../editor/render/heatmapOverlay.js';
 import { Store } from '../state/store.js';
+import { loadImage } from '../viewer/loadImage.js';
 import { loadMapFile } from './anomalyMaps.js';
 
 export interface ReviewState {
@@ -41,6 +42,23 @@ export interface LoadedMap {
 }
 
 const MAP_CACHE = 8;
+/** Decoded pictures kept (the shown one, its neighbours, the last few): a decoded 1024² image is 4 MB. */
+const IMAGE_CACHE = 6;
+
+/** Most-recently-used cache of promises: a hit moves to the end, the oldest beyond `limit` are dropped, a failure is forgotten. */
+function cached<V>(cache: Map<string, Promise<V>>, key: string, limit: number, make: () => Promise<V>): Promise<V> {
+  let p = cache.get(key);
+  if (p) {
+    cache.delete(key);
+    cache.set(key, p);
+    return p;
+  }
+  p = make();
+  p.catch(() => cache.delete(key));
+  cache.set(key, p);
+  while (cache.size > limit) cache.delete(cache.keys().next().value as string);
+  return p;
+}
 
 function byScore(a: ReviewResult, b: ReviewResult): number {
   if (a.score === null || b.score === null) return a.score === null ? (b.score === null ? a.path.localeCompare(b.path) : 1) : -1;
@@ -54,6 +72,8 @@ function message(e: unknown): string {
 export class ReviewStore extends Store<ReviewState> {
   /** Decoded maps by file, most recent last (small LRU: a 1024² map is 4 MB). */
   private readonly maps = new Map<string, Promise<LoadedMap>>();
+  /** Decoded images by URL (the run's JPEG views and originals). */
+  private readonly images = new Map<string, Promise<HTMLImageElement>>();
   private unsubscribe: (() => void) | null = null;
   /** Results that arrived since the last re-sort; batched so a fast run re-sorts once per frame, not per image. */
   private pending: ReviewResult[] = [];
@@ -203,6 +223,7 @@ export class ReviewStore extends Store<ReviewState> {
     const sorted = [...results].sort(byScore);
     this.pending = [];
     this.maps.clear();
+    this.images.clear();
     this.patch({
       runId: run.runId,
       run,
@@ -269,17 +290,38 @@ export class ReviewStore extends Store<ReviewState> {
     const { run } = this.get();
     const key = result.previewFile ?? result.mapFile;
     if (!key || !run) return Promise.reject(new Error(result.error ?? `${result.path} has no anomaly map.`));
-    let p = this.maps.get(key);
-    if (p) {
-      this.maps.delete(key);
-      this.maps.set(key, p);
-      return p;
-    }
-    p = loadMapFile(this.client, key, run.mapMaxValue);
-    p.catch(() => this.maps.delete(key));
-    this.maps.set(key, p);
-    while (this.maps.size > MAP_CACHE) this.maps.delete(this.maps.keys().next().value as string);
-    return p;
+    return cached(this.maps, key, MAP_CACHE, () => loadMapFile(this.client, key, run.mapMaxValue));
+  }
+
+  /**
+   * Where a result's picture comes from: `first` is shown at once (the run's JPEG view when it has one), `full` is
+   * the original that replaces it (the same URL when there is no view).
+   */
+  imageUrls(result: ReviewResult): { first: string; full: string } | null {
+    const { run } = this.get();
+    if (!run) return null;
+    const full = this.client.assetUrl({ kind: 'image', datasetId: run.datasetId, path: result.path });
+    return { first: result.viewFile ? this.client.assetUrl({ kind: 'file', path: result.viewFile }) : full, full };
+  }
+
+  /** A decoded picture by URL (cached per run). */
+  image(url: string, label: string): Promise<HTMLImageElement> {
+    return cached(this.images, url, IMAGE_CACHE, () => loadImage(url, label));
+  }
+
+  /** Warms what showing a result first needs (its map and first picture), e.g. for the rows next to the selection. */
+  preload(result: ReviewResult): void {
+    const urls = this.imageUrls(result);
+    if (!urls || !result.mapFile) return;
+    void this.map(result).catch(() => undefined);
+    void this.image(urls.first, result.path).catch(() => undefined);
+  }
+
+  /** The results before and after `path` in the sorted list (what J / K would show next). */
+  neighbours(path: string): ReviewResult[] {
+    const { results } = this.get();
+    const i = results.findIndex((r) => r.path === path);
+    return i < 0 ? [] : [results[i + 1], results[i - 1]].filter((r): r is ReviewResult => r !== undefined);
   }
 
   dispose(): void {

@@ -1,15 +1,17 @@
 /**
  * The selected image with its anomaly heatmap and the predicted-mask contour (Konva viewer from ../viewer).
- * Image and map load in parallel; the previous pair stays on screen until both have arrived. The overlay
- * canvas is redrawn from a store subscription when threshold, opacity or colour map change, without waiting
- * for React. `data-heatmap` names the image whose heatmap is on screen (tests and bench/review.ts wait on it).
+ * What a selection waits for is small: the preview map (≤ 256 px) and the run's JPEG view of the image; both are
+ * usually already decoded, because the rows before and after the selection are preloaded once it is on screen.
+ * The original image then replaces the view (same size on screen, so nothing moves). The previous pair stays on
+ * screen until the new one has arrived. One HeatmapCanvas is reused for every image, and the overlay is redrawn
+ * from a store subscription when threshold, opacity or colour map change, without waiting for React.
+ * `data-heatmap` names the image whose heatmap Konva has drawn (set in the frame after the layer's draw event;
+ * tests and bench/review.ts wait on it); `data-image` says whether the `view` or the `full` original is shown.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { StudioClient } from '../../shared/client.js';
 import type { ReviewResult } from '../../shared/contract/review.js';
 import { useStoreValue } from '../state/store.js';
 import { KonvaView } from '../viewer/KonvaView.js';
-import { loadImage } from '../viewer/loadImage.js';
 import type { MaskOverlay } from '../viewer/maskOverlay.js';
 import type { ViewerStore } from '../viewer/ViewerStore.js';
 import { HeatmapCanvas, type OverlayStyle } from './heatmapCanvas.js';
@@ -18,6 +20,9 @@ import type { ReviewState, ReviewStore } from './ReviewStore.js';
 interface Loaded {
   path: string;
   image: HTMLImageElement;
+  /** The original's size (the view may be smaller). */
+  size: { width: number; height: number };
+  full: boolean;
   heat: HeatmapCanvas | null;
 }
 
@@ -25,14 +30,29 @@ function styleOf(s: ReviewState, showHeatmap: boolean): OverlayStyle {
   return { colormap: s.colormap, opacity: s.opacity, max: s.run?.mapMaxValue ?? 1, threshold: s.threshold, showHeatmap, showContour: s.showContour };
 }
 
-export function ReviewViewer({ client, store, viewer, result }: { client: StudioClient; store: ReviewStore; viewer: ViewerStore; result: ReviewResult }) {
+/** Runs `fn` when the page is idle (or after `ms`), so preloading never competes with the frame being shown. */
+function whenIdle(fn: () => void, ms = 200): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(fn, { timeout: ms });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(fn, 16);
+  return () => clearTimeout(id);
+}
+
+export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; viewer: ViewerStore; result: ReviewResult }) {
   const datasetId = useStoreValue(store, (s) => s.run?.datasetId ?? null);
-  const showHeatmap = useStoreValue(viewer, (s) => s.showMask);
   const zoomPercent = useStoreValue(viewer, (s) => Math.round(s.view.scale * 100));
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [overlay, setOverlay] = useState<MaskOverlay | null>(null);
   const [error, setError] = useState<string | null>(null);
   const rootRef = useRef<HTMLElement>(null);
+  const heatRef = useRef<HeatmapCanvas | null>(null);
+  // What the next Konva draw shows, for the draw callback (which runs outside React).
+  const drawnRef = useRef<{ path: string; heat: boolean; full: boolean } | null>(null);
+  drawnRef.current = loaded ? { path: loaded.path, heat: overlay !== null && loaded.heat !== null, full: loaded.full } : null;
+  const shownRef = useRef<string | null>(null);
+  const afterShownRef = useRef<{ path: string; run: () => void } | null>(null);
   // A decision replaces the result object; only a new image or map should reload.
   const resultRef = useRef(result);
   resultRef.current = result;
@@ -40,38 +60,57 @@ export function ReviewViewer({ client, store, viewer, result }: { client: Studio
   useEffect(() => {
     if (!datasetId) return;
     let cancelled = false;
+    let cancelIdle: (() => void) | null = null;
     setError(null);
     // Phase marks for bench/review.ts (select → loaded → overlay drawn → shown); cheap, and visible in a profile.
     performance.mark('review:select');
-    // The reviewer usually steps on (J / ↓): warm the next image and map while this one is being looked at.
-    const prefetchNext = () => {
-      const s = store.get();
-      const i = s.results.findIndex((r) => r.path === result.path);
-      const next = i >= 0 ? s.results[i + 1] : undefined;
-      if (!next || !next.mapFile) return;
-      void store.map(next).catch(() => undefined);
-      const img = new Image();
-      img.src = client.assetUrl({ kind: 'image', datasetId, path: next.path });
-    };
-    const imageUrl = client.assetUrl({ kind: 'image', datasetId, path: result.path });
-    Promise.all([loadImage(imageUrl, result.path), result.mapFile ? store.map(resultRef.current) : Promise.resolve(null)])
+    const r = resultRef.current;
+    const urls = store.imageUrls(r);
+    if (!urls) return;
+    const size = { width: r.width, height: r.height };
+    Promise.all([store.image(urls.first, r.path), r.mapFile ? store.map(r) : Promise.resolve(null)])
       .then(([image, map]) => {
         if (cancelled) return;
         performance.mark('review:loaded');
-        const heat = map ? new HeatmapCanvas(map, { width: image.naturalWidth, height: image.naturalHeight }) : null;
-        viewer.setImage({ width: image.naturalWidth, height: image.naturalHeight });
-        setLoaded({ path: result.path, image, heat });
+        let heat: HeatmapCanvas | null = null;
+        if (map) {
+          heat = heatRef.current ?? new HeatmapCanvas(map, size);
+          heat.setMap(map, size);
+          heatRef.current = heat;
+        }
+        viewer.setImage(size);
+        const full = urls.first === urls.full;
+        setLoaded({ path: r.path, image, size, full, heat });
         setOverlay(heat ? heat.draw(styleOf(store.get(), viewer.get().showMask)) : null);
         performance.mark('review:overlay');
-        prefetchNext();
+        // Once this heatmap is on screen: the original (pixel inspection needs it), then, when the page is idle,
+        // the neighbours. Started only then, so neither competes with the first paint for the CPU.
+        afterShownRef.current = {
+          path: r.path,
+          run: () => {
+            if (cancelled) return;
+            if (!full) {
+              store
+                .image(urls.full, r.path)
+                .then((original) => {
+                  if (!cancelled) setLoaded((l) => (l && l.path === r.path ? { ...l, image: original, full: true } : l));
+                })
+                .catch((e: unknown) => {
+                  if (!cancelled) setError(e instanceof Error ? e.message : String(e));
+                });
+            }
+            cancelIdle = whenIdle(() => store.neighbours(r.path).forEach((n) => store.preload(n)));
+          },
+        };
       })
       .catch((e: unknown) => {
         if (!cancelled) setError(e instanceof Error ? e.message : String(e));
       });
     return () => {
       cancelled = true;
+      cancelIdle?.();
     };
-  }, [client, datasetId, result.path, result.mapFile, store, viewer]);
+  }, [datasetId, result.path, result.mapFile, result.viewFile, store, viewer]);
 
   // Threshold / opacity / colour map / toggles → redraw the overlay canvas (at most once per frame).
   useEffect(() => {
@@ -102,24 +141,32 @@ export function ReviewViewer({ client, store, viewer, result }: { client: Studio
     };
   }, [loaded, store, viewer]);
 
-  // Mark the heatmap as shown once the overlay of this image has been painted (after Konva's batchDraw).
-  useEffect(() => {
-    const el = rootRef.current;
-    if (!el) return;
-    const path = loaded?.path ?? '';
-    const id = requestAnimationFrame(() => {
-      el.dataset.heatmap = overlay && loaded?.heat ? path : '';
-      if (overlay && loaded?.heat) performance.mark('review:shown');
-      el.dataset.contour = String(loaded?.heat?.contourPixels ?? 0);
+  // After Konva has drawn this image's heatmap (its layer's draw event), mark it shown in the next frame.
+  const onDraw = () => {
+    const d = drawnRef.current;
+    if (d?.heat && shownRef.current !== d.path) performance.mark('review:drawn');
+    requestAnimationFrame(() => {
+      const el = rootRef.current;
+      if (!el || !d || drawnRef.current?.path !== d.path) return;
+      const path = d.heat && viewer.get().showMask ? d.path : '';
+      if (path && shownRef.current !== path) performance.mark('review:shown');
+      shownRef.current = path || null;
+      const after = afterShownRef.current;
+      if (after && after.path === d.path) {
+        afterShownRef.current = null;
+        after.run();
+      }
+      el.dataset.heatmap = path;
+      el.dataset.image = d.full ? 'full' : 'view';
+      el.dataset.contour = String(heatRef.current?.contourPixels ?? 0);
     });
-    return () => cancelAnimationFrame(id);
-  }, [loaded, overlay]);
+  };
 
   const stale = loaded !== null && loaded.path !== result.path;
   return (
     <section className="viewer review-viewer" ref={rootRef} data-testid="review-viewer" data-path={result.path} data-loaded={loaded?.path === result.path ? 'true' : 'false'}>
       <div className="viewer-body">
-        <KonvaView store={viewer} image={loaded?.image ?? null} mask={loaded?.heat ? overlay : null} />
+        <KonvaView store={viewer} image={loaded?.image ?? null} imageSize={loaded?.size} mask={loaded?.heat ? overlay : null} onDraw={onDraw} />
         {(error || result.error) && (
           <div className="viewer-message error" data-testid="review-viewer-error">
             {result.error ?? error}

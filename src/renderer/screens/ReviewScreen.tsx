@@ -337,7 +337,7 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
           </button>
         </header>
         {selected ? (
-          <ReviewViewer client={client} store={store} viewer={viewer} result={selected} />
+          <ReviewViewer store={store} viewer={viewer} result={selected} />
         ) : (
           <div className="empty-state">{s.run ? 'Select an image in the list.' : 'Run a model to review its results.'}</div>
         )}

@@ -4,7 +4,7 @@
  * listeners, so zooming and panning never re-render React.
  */
 import Konva from 'konva';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Image as KImage, Layer, Stage } from 'react-konva';
 import { screenToImage } from './viewTransform.js';
 import type { ViewerStore } from './ViewerStore.js';
@@ -16,15 +16,27 @@ export interface KonvaViewProps {
   mask: MaskOverlay | null;
   /** Receives the image pixel under the pointer (or null when outside); write it to the DOM, not to state. */
   onPointerPixel?: (p: { x: number; y: number } | null) => void;
+  /**
+   * Size the image stands for, when `image` is a smaller stand-in (a downscaled copy shown until the original has
+   * loaded): it is stretched to this size so the view, the mask and the pixel readout keep image coordinates.
+   */
+  imageSize?: { width: number; height: number };
+  /** Called after each redraw of the layer (the pixels are in the canvas; the next frame shows them). */
+  onDraw?: () => void;
 }
 
-export function KonvaView({ store, image, mask, onPointerPixel }: KonvaViewProps) {
+export function KonvaView({ store, image, mask, onPointerPixel, imageSize, onDraw }: KonvaViewProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const layerRef = useRef<Konva.Layer>(null);
   const maskRef = useRef<Konva.Image>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const pointerPixel = useRef(onPointerPixel);
   pointerPixel.current = onPointerPixel;
+  const drawn = useRef(onDraw);
+  drawn.current = onDraw;
+  const width = imageSize?.width ?? image?.naturalWidth ?? 0;
+  const height = imageSize?.height ?? image?.naturalHeight ?? 0;
+  const hasStage = size.width > 0 && size.height > 0;
 
   // Viewport size: the only thing here that re-renders, and only on resize.
   useEffect(() => {
@@ -39,22 +51,33 @@ export function KonvaView({ store, image, mask, onPointerPixel }: KonvaViewProps
     return () => ro.disconnect();
   }, [store]);
 
-  // Store → Konva, without React.
+  // Store → Konva, without React. A new picture or mask is drawn in the same commit (layout effect, synchronous
+  // draw) instead of waiting for the next animation frame: showing a selection sooner is the point of this view.
+  const apply = useRef<(now: boolean) => void>(() => undefined);
+  apply.current = (now: boolean) => {
+    const layer = layerRef.current;
+    if (!layer) return;
+    const { view, showMask } = store.get();
+    layer.position({ x: view.x, y: view.y });
+    layer.scale({ x: view.scale, y: view.scale });
+    // Past 2x, show pixels as squares: inspecting defects needs the real pixels, not interpolation.
+    layer.imageSmoothingEnabled(view.scale < 2);
+    maskRef.current?.visible(showMask);
+    if (now) layer.draw();
+    else layer.batchDraw();
+  };
+  useEffect(() => store.subscribe(() => apply.current(false)), [store]);
+  useLayoutEffect(() => apply.current(true), [store, image, mask, size, width, height]);
+
   useEffect(() => {
-    const apply = () => {
-      const layer = layerRef.current;
-      if (!layer) return;
-      const { view, showMask } = store.get();
-      layer.position({ x: view.x, y: view.y });
-      layer.scale({ x: view.scale, y: view.scale });
-      // Past 2x, show pixels as squares: inspecting defects needs the real pixels, not interpolation.
-      layer.imageSmoothingEnabled(view.scale < 2);
-      maskRef.current?.visible(showMask);
-      layer.batchDraw();
+    const layer = layerRef.current;
+    if (!layer) return;
+    const report = () => drawn.current?.();
+    layer.on('draw', report);
+    return () => {
+      layer.off('draw', report);
     };
-    apply();
-    return store.subscribe(apply);
-  }, [store, image, mask, size]);
+  }, [hasStage]);
 
   // Wheel zoom around the cursor, drag to pan, pixel readout.
   useEffect(() => {
@@ -116,18 +139,18 @@ export function KonvaView({ store, image, mask, onPointerPixel }: KonvaViewProps
 
   return (
     <div ref={containerRef} className="konva-view" data-testid="viewer-stage">
-      {size.width > 0 && size.height > 0 && (
+      {hasStage && (
         <Stage width={size.width} height={size.height} listening={false}>
           <Layer ref={layerRef} listening={false}>
-            {image && <KImage image={image} x={0} y={0} width={image.naturalWidth} height={image.naturalHeight} />}
+            {image && <KImage image={image} x={0} y={0} width={width} height={height} />}
             {image && mask && (
               <KImage
                 ref={maskRef}
                 image={mask.canvas}
                 x={0}
                 y={0}
-                width={image.naturalWidth}
-                height={image.naturalHeight}
+                width={width}
+                height={height}
                 globalCompositeOperation={mask.blend}
                 name="mask-overlay"
               />

@@ -76,6 +76,13 @@ export const ReviewResult = z.object({
    * null when the image is already that small (use mapFile) or the image failed.
    */
   previewFile: z.string().nullable(),
+  /**
+   * The image re-encoded as a JPEG of at most VIEW_MAX_SIDE px, written by the run (absolute, under the
+   * workspace): what the screen shows first, because it fetches and decodes several times faster than the
+   * original (a 1024² PNG is 1-3 MB); the original then replaces it for pixel inspection. null for runs made before
+   * it existed, a failed image, or when it could not be written (the screen then loads the original).
+   */
+  viewFile: z.string().nullable().default(null),
   /** Why this image has no result (deleted, unreadable); null when it has one. */
   error: z.string().nullable(),
   decision: Decision.nullable(),
@@ -84,6 +91,9 @@ export type ReviewResult = z.infer<typeof ReviewResult>;
 
 /** Long side of the preview maps the Review screen draws (see ReviewResult.previewFile). */
 export const PREVIEW_MAX_SIDE = 256;
+
+/** Long side of the JPEG view copies a run writes (see ReviewResult.viewFile). */
+export const VIEW_MAX_SIDE = 1024;
 
 export const reviewCalls = {
   'review.models': call(z.object({}), z.array(ReviewModelEntry)),

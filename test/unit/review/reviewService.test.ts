@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/index.js';
 import { createStudioApp, type StudioApp } from '../../../src/main/router/app.js';
@@ -86,6 +87,10 @@ describe('review service', () => {
     expect(rows).toHaveLength(12);
     expect(rows.every((r) => r.score !== null && r.error === null && r.mapFile!.startsWith(app.workspace))).toBe(true);
     expect(rows.every((r) => r.previewFile === null)).toBe(true); // 64 px maps are drawn as they are
+    // The JPEG view the screen shows first: under the run folder, never enlarged past the image.
+    expect(rows.every((r) => r.viewFile !== null && r.viewFile.startsWith(path.join(app.workspace, 'results', started.runId, 'view')))).toBe(true);
+    const view = await sharp(rows[0].viewFile!).metadata();
+    expect([view.format, view.width, view.height]).toEqual(['jpeg', 64, 64]);
     // Blob images score above good ones on average: the results are the model's, not placeholders.
     const mean = (l: string) => rows.filter((r) => r.label === l).reduce((a, r) => a + r.score!, 0) / 6;
     expect(mean('blob')).toBeGreaterThan(mean('good'));

@@ -8,7 +8,10 @@
  * - kd.train_200: training on the first 200 training images at 256 px, default schedule (target <= 15 min).
  * - kd.infer_ms: one 256 x 256 image, batch 1, median of 20 runs after 3 warm-up runs (target <= 40 ms).
  * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images (quicker, noisier); BENCH_KD_VARIANTS=a,b
- * runs only those variants; BENCH_KD_PARAMS='{"epochs":10}' overrides defaults in every run (experiments).
+ * runs only those variants; BENCH_KD_PARAMS='{"epochs":10}' overrides defaults in every run (experiments);
+ * BENCH_KD_TRAIN=N trains on the first N training images; BENCH_KD_SKIP_TRAIN200=1 skips kd.train_200;
+ * BENCH_KD_POSTHOC='[{"sigma":4},{"levelNorm":"zscore"}]' re-exports each trained variant with these map/score
+ * settings (same weights: the finished checkpoint is resumed, no training) -> kd.magnetic_tile.<variant>.posthoc.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +32,7 @@ const VARIANTS: Record<string, { useSimam: boolean; useSspcab: boolean }> = {
 export async function run(emit: Emit): Promise<void> {
   const extra = JSON.parse(process.env.BENCH_KD_PARAMS ?? '{}') as Record<string, unknown>;
   const only = process.env.BENCH_KD_VARIANTS?.split(',');
+  const posthoc = JSON.parse(process.env.BENCH_KD_POSTHOC ?? '[]') as Record<string, unknown>[];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-kd-'));
   try {
     const mt = await magneticTile();
@@ -36,16 +40,20 @@ export async function run(emit: Emit): Promise<void> {
       emit({ bench: 'kd.magnetic_tile', skipped: mt.skipped });
       return;
     }
+    // BENCH_KD_TRAIN=N: the first N training images only (the README's exploration runs use 200).
+    const trainMax = Number(process.env.BENCH_KD_TRAIN ?? Infinity);
+    const ds = trainMax < mt.split.train.length ? { ...mt, split: { ...mt.split, train: mt.split.train.slice(0, trainMax), description: `${mt.split.description}; first ${trainMax} training images` } } : mt;
     let latencyDir: string | undefined;
     for (const [name, blocks] of Object.entries(VARIANTS)) {
       if (only && !only.includes(name)) continue;
-      const { trained, r, peakRssMb, dir } = await trainAndEval(kd, mt, tmp, { params: { ...blocks, ...extra } }, `kd-${name}`);
+      const workDir = path.join(tmp, `work-${name}`);
+      const { trained, r, peakRssMb, dir } = await trainAndEval(kd, ds, tmp, { params: { ...blocks, ...extra }, workDir }, `kd-${name}`);
       const loop = trained.json.params.loop as { steps: number; firstLoss: number; lastLoss: number };
       emit({
         bench: `kd.magnetic_tile.${name}`,
         ...metricFields(r),
         target: 'image_auroc within 0.03 of the best method (PatchCore 0.878), pixel_auroc>=0.95',
-        train_images: mt.split.train.length,
+        train_images: ds.split.train.length,
         train_s: Math.round(trained.json.training.seconds * 10) / 10,
         steps: loop.steps,
         first_loss: loop.firstLoss,
@@ -55,6 +63,11 @@ export async function run(emit: Emit): Promise<void> {
         ...machine(),
       });
       if (name === 'both' || !latencyDir) latencyDir = dir;
+      // Map and score settings on the same trained weights: resuming from the finished checkpoint skips training.
+      for (const ph of posthoc) {
+        const again = await trainAndEval(kd, ds, tmp, { params: { ...blocks, ...extra, ...ph }, workDir, resume: true }, `kd-${name}-posthoc`);
+        emit({ bench: `kd.magnetic_tile.${name}.posthoc`, ...metricFields(again.r), params: { ...blocks, ...extra, ...ph }, level_stats: again.trained.json.params.levelStats, ...machine() });
+      }
     }
     // Latency of the default model (both blocks) when it was trained above.
     if (latencyDir) {

@@ -23,6 +23,10 @@ export function defaultParams(backbone: Backbone): KdParams {
     levels,
     widths: [32, 64, 128],
     blocks: 0,
+    architecture: 'forward',
+    levelNorm: 'none',
+    featurePool: 0,
+    borderCells: 0,
     useSimam: true,
     useSspcab: true,
     sspcabWeight: 0.1,
@@ -56,7 +60,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     spec,
     valScores: result.valScores,
     inGraph: '/255, photometric standardisation and the backbone normalisation',
-    params: { ...params, loop: result.loop, timings: result.timings },
+    params: { ...params, loop: result.loop, levelStats: result.levelStats, timings: result.timings },
     started,
   });
   return { onnx: result.onnx, json };

@@ -13,7 +13,7 @@
  * image, Gaussian blur, score).
  */
 import { StudioError } from '../../../shared/errors.js';
-import { batchNorm, conv2d, Net } from '../../engine/layers/index.js';
+import { batchNorm, conv2d, convTranspose2d, Net } from '../../engine/layers/index.js';
 import { simam } from '../../engine/layers/simam.js';
 import { sspcab } from '../../engine/layers/sspcab.js';
 import type { GraphBuilder } from '../../engine/onnx/graph.js';
@@ -29,6 +29,16 @@ export interface StudentConfig {
   useSspcab: boolean;
   /** Residual blocks (conv-BN-ReLU-conv-BN + identity) per stage after its first conv; 0 = none. */
   blocks?: number;
+  /**
+   * 'forward': the student sees the image and imitates the teacher (classic student-teacher KD).
+   * 'reverse': reverse distillation (Deng & Li, CVPR 2022): the student is a decoder that sees only a compressed
+   * embedding of the teacher's own features (one stride below the deepest level) and restores every level from it;
+   * the bottleneck cannot carry what good images never contain, so the restored features stay "normal" where the
+   * image is not.
+   */
+  architecture?: 'forward' | 'reverse';
+  /** Reverse: channels of the bottleneck embedding (default 2 x the deepest width). */
+  bottleneckWidth?: number;
 }
 
 export interface StudentOutputs {
@@ -85,6 +95,72 @@ export function buildStudent(net: Net, unit: string, cfg: StudentConfig, trainin
   return { features, sspcabLoss };
 }
 
+/**
+ * Reverse-distillation student on the teacher's level features (finest first):
+ *   bottleneck: each level -> stride-2 conv-BN-ReLU steps to the deepest level's grid -> concat -> stride-2
+ *               conv-BN-ReLU (the one-class embedding, 2x the deepest stride) -> SSPCAB (predicts each embedding
+ *               position from its masked-out context) -> conv-BN-ReLU -> SimAM
+ *   decoder:    from the embedding, per level deepest first: ConvTranspose 2x2 s2 steps to the level's stride ->
+ *               BN-ReLU -> conv-BN-ReLU -> SimAM -> 1x1 head to the teacher level's channels
+ * Inputs must be multiples of 2 x the deepest stride (preprocessSpec, training crops).
+ */
+export function buildReverseStudent(net: Net, teacher: string[], cfg: StudentConfig, training: boolean): StudentOutputs {
+  const g = net.g;
+  if (cfg.levels.length !== cfg.widths.length) throw new StudioError('BAD_REQUEST', `KD student: ${cfg.levels.length} levels but ${cfg.widths.length} widths.`);
+  const deepest = cfg.levels[cfg.levels.length - 1].stride;
+  const branches = cfg.levels.map((level, i) => {
+    let x = teacher[i];
+    let c = level.channels;
+    let stride = level.stride;
+    let j = 0;
+    while (stride < deepest) {
+      x = convBn(net, `student.enc${i}.down${j++}`, x, c, cfg.widths[i], 2, training);
+      c = cfg.widths[i];
+      stride *= 2;
+    }
+    if (stride !== deepest) throw new StudioError('BAD_REQUEST', `KD: teacher level ${level.name} has stride ${level.stride}, not a power of two below ${deepest}.`);
+    return { x, c };
+  });
+  const catC = branches.reduce((s, b) => s + b.c, 0);
+  const cat = branches.length === 1 ? branches[0].x : g.op('Concat', branches.map((b) => b.x), { axis: 1 });
+  const bw = cfg.bottleneckWidth ?? 2 * cfg.widths[cfg.widths.length - 1];
+  let x = convBn(net, 'student.bottleneck.down', cat, catC, bw, 2, training);
+  let sspcabLoss: string | undefined;
+  if (cfg.useSspcab) {
+    const s = sspcab(net, 'student.bottleneck.sspcab', x, bw);
+    x = s.output;
+    sspcabLoss = s.loss;
+  }
+  x = convBn(net, 'student.bottleneck.conv', x, bw, bw, 1, training);
+  if (cfg.useSimam) x = simam(g, x);
+  let c = bw;
+  let stride = 2 * deepest;
+  const features: string[] = new Array(cfg.levels.length);
+  for (let i = cfg.levels.length - 1; i >= 0; i--) {
+    const level = cfg.levels[i];
+    const w = cfg.widths[i];
+    let j = 0;
+    while (stride > level.stride) {
+      x = g.op('Relu', [batchNorm(net, `student.dec${i}.up${j}.bn`, convTranspose2d(net, `student.dec${i}.up${j}.deconv`, x, c, w, 2, 2, false), w, training)]);
+      j++;
+      c = w;
+      stride /= 2;
+    }
+    x = convBn(net, `student.dec${i}.conv`, x, c, w, 1, training);
+    c = w;
+    if (cfg.useSimam) x = simam(g, x);
+    features[i] = conv2d(net, `student.dec${i}.head`, x, w, level.channels, { kernel: 1, pad: 0, bias: true });
+  }
+  return { features, sspcabLoss };
+}
+
+/** Mean over the (2r+1)² neighbourhood of every position (borders average what exists); r = 0 returns x. */
+export function localMean(g: GraphBuilder, x: string, r: number): string {
+  if (!(r > 0)) return x;
+  const k = 2 * r + 1;
+  return g.op('AveragePool', [x], { kernel_shape: [k, k], pads: [r, r, r, r], count_include_pad: 0 }, 'local_mean');
+}
+
 /** 1 − cosine similarity along channels: [N,C,h,w] x2 -> [N,1,h,w]. */
 export function cosineDistance(g: GraphBuilder, a: string, b: string): string {
   const axes = g.constInt64([1]);
@@ -120,4 +196,14 @@ export function combineLevelMaps(g: GraphBuilder, maps: string[]): string {
     sum = g.op('Add', [sum, up]);
   }
   return sum;
+}
+
+/**
+ * Replaces a band of `m` cells along the borders of a map [N,1,h,w] by the nearest interior value (the map must be
+ * wider and taller than 2m cells). The same rule as EAR's border band (ear/train.ts).
+ */
+export function suppressBorder(g: GraphBuilder, map: string, m: number): string {
+  if (!(m > 0)) return map;
+  const interior = g.op('Slice', [map, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
+  return g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_map');
 }

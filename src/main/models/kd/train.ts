@@ -28,7 +28,7 @@ import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
-import { buildStudent, combineLevelMaps, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
+import { buildReverseStudent, buildStudent, combineLevelMaps, localMean, suppressBorder, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
 
 export interface KdParams {
   /** Teacher feature names (finest first after sorting by stride). */
@@ -37,6 +37,26 @@ export interface KdParams {
   widths: number[];
   /** Residual blocks per student stage. */
   blocks: number;
+  /** 'forward' student-teacher or 'reverse' distillation (network.ts buildReverseStudent). */
+  architecture: 'forward' | 'reverse';
+  /** Reverse: bottleneck channels (default 2 x the deepest width). */
+  bottleneckWidth?: number;
+  /**
+   * Per-level map normalisation before the levels are summed, from the level maps of the held-out good images:
+   * 'none', 'mean' (divide by the level's mean distance) or 'zscore' ((d − mean) / std), so one level's noise
+   * does not dominate the sum.
+   */
+  levelNorm: 'none' | 'mean' | 'zscore';
+  /**
+   * r: teacher and student features are averaged over a (2r+1)² neighbourhood before the cosine, in the loss and in
+   * the map (PatchCore's local aggregation: a smoother, more predictable target on noisy textures); 0 = off.
+   */
+  featurePool: number;
+  /**
+   * Cells of the combined map (finest level's grid) along each image border replaced by the nearest interior
+   * cell: tile edges and dark margins of real shots otherwise hold the good images' maximum (EAR README).
+   */
+  borderCells: number;
   useSimam: boolean;
   useSspcab: boolean;
   /** Weight λ of SSPCAB's reconstruction loss. */
@@ -75,16 +95,36 @@ export interface KdTrained {
   onnx: Uint8Array;
   valScores: { path: string; label: string; score: number }[];
   loop: Pick<LoopResult, 'steps' | 'startStep' | 'stoppedBy' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  /** Per-level map statistics on the good held-out images (levelNorm), stored in model.json for the record. */
+  levelStats?: LevelStats[];
   timings: Record<string, number>;
 }
 
+/** The stride every input side must be a multiple of: the deepest level's, or the reverse bottleneck's (2x). */
+export function inputMultiple(p: Pick<KdParams, 'levels' | 'architecture'>, backbone: Backbone): number {
+  const deepest = Math.max(...levelSpecs(backbone, p.levels).map((l) => l.stride));
+  return p.architecture === 'reverse' ? 2 * deepest : deepest;
+}
+
 export function preprocessSpec(p: KdParams, backbone: Backbone): PreprocessSpec {
-  const strides = levelSpecs(backbone, p.levels).map((l) => l.stride);
-  return { fit: p.fit, size: p.imageSize, multiple: Math.max(...strides), maxLong: p.maxLong };
+  return { fit: p.fit, size: p.imageSize, multiple: inputMultiple(p, backbone), maxLong: p.maxLong };
 }
 
 export function studentConfig(p: KdParams, backbone: Backbone): StudentConfig {
-  return { levels: levelSpecs(backbone, p.levels), widths: p.widths, blocks: p.blocks, useSimam: p.useSimam, useSspcab: p.useSspcab };
+  return {
+    levels: levelSpecs(backbone, p.levels),
+    widths: p.widths,
+    blocks: p.blocks,
+    useSimam: p.useSimam,
+    useSspcab: p.useSspcab,
+    architecture: p.architecture,
+    bottleneckWidth: p.bottleneckWidth,
+  };
+}
+
+/** The student's level features: from the image (forward) or from the teacher's features (reverse). */
+function studentOf(net: Net, unit: string, teacher: string[], cfg: StudentConfig, training: boolean) {
+  return cfg.architecture === 'reverse' ? buildReverseStudent(net, teacher, cfg, training) : buildStudent(net, unit, cfg, training);
 }
 
 /** A training image kept as uint8 planes plus the photometric statistics of the whole image. */
@@ -113,15 +153,15 @@ async function loadImages(root: string, images: ImageRecord[], spec: PreprocessS
 }
 
 /** Training forward graph: unit crops [B,3,c,c] -> loss (+ reported per-level and SSPCAB terms). */
-export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'>, batch: number, crop: number, seed: number) {
+export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'> & Partial<Pick<KdParams, 'featurePool'>>, batch: number, crop: number, seed: number) {
   const g = new GraphBuilder('kd_train');
   const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
   const net = new Net(g, seed);
   const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
-  const student = buildStudent(net, unit, cfg, true);
+  const student = studentOf(net, unit, teacher, cfg, true);
   const terms: string[] = [];
   cfg.levels.forEach((l, i) => {
-    const d = cosineDistance(g, teacher[i], student.features[i]);
+    const d = cosineDistance(g, localMean(g, teacher[i], p.featurePool ?? 0), localMean(g, student.features[i], p.featurePool ?? 0));
     terms.push(g.node('ReduceMean', [d], { keepdims: 0 }, { outputs: [`loss.${l.name}`] })[0]);
   });
   let loss = terms.length === 1 ? terms[0] : g.op('Sum', terms);
@@ -136,28 +176,61 @@ export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: 
   return { model: g.build(), terms, params: net.params };
 }
 
-/** Exported model: image uint8 -> anomaly_map + score, with the student's weights taken from `weights` by name. */
-export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Map<string, { dims: number[]; data: TypedArray }>, seed: number): ModelProto {
-  const g = new GraphBuilder('kd');
+/** Per-level statistics of the distance maps on held-out good images (levelNorm). */
+export interface LevelStats {
+  mean: number;
+  std: number;
+}
+
+type Weights = Map<string, { dims: number[]; data: TypedArray }>;
+
+/** image uint8 -> per-level distance maps [N,1,h_l,w_l], with the student's weights taken from `weights` by name. */
+function levelMapsGraph(g: GraphBuilder, backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number) {
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
   const unit = imageToUnit(g, image, p.photometric);
   const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
   const net = new Net(g, seed);
-  const student = buildStudent(net, unit, cfg, false);
+  const student = studentOf(net, unit, teacher, cfg, false);
   for (const name of [...net.params, ...[...g.initializers.keys()].filter((k) => k.endsWith('.running_mean') || k.endsWith('.running_var'))]) {
     const w = weights.get(name);
     if (!w) throw new StudioError('INTERNAL', `KD export: no trained value for "${name}".`);
     g.initializers.set(name, arrayToTensor(name, 'float32', w.dims, Float32Array.from(w.data as Float32Array)));
   }
-  const maps = cfg.levels.map((_, i) => cosineDistance(g, teacher[i], student.features[i]));
-  const { map, score } = anomalyMapAndScore(g, combineLevelMaps(g, maps), image, p.sigma, p.scoreTopFraction);
+  return { image, maps: cfg.levels.map((_, i) => cosineDistance(g, localMean(g, teacher[i], p.featurePool), localMean(g, student.features[i], p.featurePool))) };
+}
+
+/** image uint8 -> outputs level_<i> (one distance map per level): what levelNorm's statistics are measured on. */
+export function buildLevelMapsModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number): ModelProto {
+  const g = new GraphBuilder('kd_levels');
+  const { maps } = levelMapsGraph(g, backbone, cfg, p, weights, seed);
+  maps.forEach((m, i) => {
+    g.node('Identity', [m], {}, { outputs: [`level_${i}`] });
+    g.output(`level_${i}`, 'float32', ['N', 1, `h${i}`, `w${i}`]);
+  });
+  return g.build();
+}
+
+/**
+ * Exported model: image uint8 -> anomaly_map + score, with the student's weights taken from `weights` by name and
+ * each level's map normalised by `levelStats` (when given) before the levels are summed.
+ */
+export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number, levelStats?: LevelStats[]): ModelProto {
+  const g = new GraphBuilder('kd');
+  const { image, maps: raw } = levelMapsGraph(g, backbone, cfg, p, weights, seed);
+  const maps = raw.map((m, i) => {
+    const st = levelStats?.[i];
+    if (!st || p.levelNorm === 'none') return m;
+    if (p.levelNorm === 'mean') return g.op('Mul', [m, g.constFloat(1 / Math.max(st.mean, 1e-6))], {}, `level_norm_${i}`);
+    return g.op('Mul', [g.op('Sub', [m, g.constFloat(st.mean)]), g.constFloat(1 / Math.max(st.std, 1e-6))], {}, `level_norm_${i}`);
+  });
+  const { map, score } = anomalyMapAndScore(g, suppressBorder(g, combineLevelMaps(g, maps), p.borderCells), image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
   g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
   g.output(SCORE_OUTPUT, 'float32', ['N']);
   return g.build({
     producer: 'defect-studio',
-    docString: `KD (student-teacher), teacher ${backbone.name}, levels ${cfg.levels.map((l) => l.name).join('+')}, SimAM ${cfg.useSimam ? 'on' : 'off'}, SSPCAB ${cfg.useSspcab ? 'on' : 'off'}`,
+    docString: `KD (${cfg.architecture === 'reverse' ? 'reverse distillation' : 'student-teacher'}), teacher ${backbone.name}, levels ${cfg.levels.map((l) => l.name).join('+')}, SimAM ${cfg.useSimam ? 'on' : 'off'}, SSPCAB ${cfg.useSspcab ? 'on' : 'off'}`,
     metadata: { [MODEL_METADATA_KEY]: JSON.stringify({ method: 'kd', version: 1 }) },
   });
 }
@@ -214,7 +287,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   if (train.length === 0) throw new StudioError('INVALID_STATE', 'KD needs at least one good training image; the training set is empty.');
   const cfg = studentConfig(p, backbone);
   const spec = preprocessSpec(p, backbone);
-  const maxStride = Math.max(...cfg.levels.map((l) => l.stride));
+  const maxStride = inputMultiple(p, backbone);
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const images = await loadImages(root, train, spec, onProgress);
@@ -247,19 +320,54 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
       reportEvery: Math.max(1, Math.min(10, stepsPerEpoch)),
     });
     timings.trainSeconds = loop.seconds;
-    const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, trainer.stateTensors(), seed));
     t0 = performance.now();
+    const weights = trainer.stateTensors();
+    const levelStats = p.levelNorm !== 'none' ? await levelStatistics(serializeModel(buildLevelMapsModel(backbone, cfg, p, weights, seed)), root, val.filter((r) => r.label === 'good'), spec, cfg.levels.length) : undefined;
+    const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, weights, seed, levelStats));
     const valScores = await scoreImages(onnx, root, val, spec, onProgress);
     timings.validateSeconds = (performance.now() - t0) / 1000;
     return {
       onnx,
       valScores,
       loop: { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null },
+      levelStats,
       timings,
     };
   } finally {
     await trainer.release();
   }
+}
+
+/**
+ * Mean and std of every level's distance map over all positions of `images` (the good held-out images; training
+ * images would bias them low). With no images: mean 1, std 1, i.e. every level keeps its raw scale.
+ */
+async function levelStatistics(onnx: Uint8Array, root: string, images: ImageRecord[], spec: PreprocessSpec, levels: number): Promise<LevelStats[]> {
+  const sum = new Float64Array(levels);
+  const sq = new Float64Array(levels);
+  const count = new Float64Array(levels);
+  const { session } = await openSession(onnx, 'KD level maps');
+  try {
+    for (const r of images) {
+      const pre = await preprocessImage(path.join(root, r.path), spec, r.path);
+      const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, pre.geometry.inHeight, pre.geometry.inWidth]) });
+      for (let l = 0; l < levels; l++) {
+        const d = out[`level_${l}`].data as Float32Array;
+        for (let i = 0; i < d.length; i++) {
+          sum[l] += d[i];
+          sq[l] += d[i] * d[i];
+        }
+        count[l] += d.length;
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return Array.from({ length: levels }, (_, l) => {
+    if (!count[l]) return { mean: 1, std: 1 };
+    const mean = sum[l] / count[l];
+    return { mean, std: Math.sqrt(Math.max(0, sq[l] / count[l] - mean * mean)) };
+  });
 }
 
 /** Image scores of `images` through the exported model itself (the threshold's data). */

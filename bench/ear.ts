@@ -8,6 +8,7 @@
  *   (zero) region instead of the mosaic; each trained from scratch with that setting.
  * - ear.magnetic_tile.attention_energy / attention_norm-deep: the other attention signals (default: contrast).
  * - ear.magnetic_tile.mosaic_cell_16: mosaic blocks of 16 U-Net pixels instead of 4 (a coarser hint).
+ * - ear.magnetic_tile.error_pixel: the pixel-space error map (|x − x̂| + SSIM) instead of the feature-space one.
  * - ear.elpv: ELPV cells image AUROC.
  * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
@@ -33,6 +34,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   attention_energy: { attention: 'energy' },
   'attention_norm-deep': { attention: 'norm-deep' },
   mosaic_cell_16: { mosaicCell: 16 },
+  // The pixel-space error map that was the default before the feature-space one (README runs 5 and B).
+  error_pixel: { errorSpace: 'pixel', borderMargin: 16, scoreTopFraction: 0.01 },
 };
 
 function loopFields(params: Record<string, unknown>) {

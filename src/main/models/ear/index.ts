@@ -33,11 +33,16 @@ export function defaultParams(): EarParams {
     randomBoxes: 1,
     l1Weight: 1,
     ssimWeight: 0.2,
+    errorSpace: 'feature',
+    featureLevels: ['block_5', 'block_10'],
+    compareAt: 'input',
+    statsImages: 64,
     errorSsimWeight: 1,
+    outsideMaskWeight: 1,
     errorNorm: 'mean',
-    borderMargin: 16,
+    borderMargin: 4,
     sigma: 4,
-    scoreTopFraction: 0.01,
+    scoreTopFraction: 0,
   };
 }
 

@@ -34,6 +34,7 @@ import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { attentionLevel, attentionMap, type AttentionSignal } from './attention.js';
 import { obfuscate, selectMask, type HintMode } from './mask.js';
+import { channelMeans, featureError, featureSquaredDiffs } from './featureError.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 
@@ -68,13 +69,24 @@ export interface EarParams {
   randomBoxes: number;
   l1Weight: number;
   ssimWeight: number;
-  /** Error map = |x − x̂| + errorSsimWeight · (1 − SSIM) / 2. */
+  /** 'pixel': error map = |x − x̂| + errorSsimWeight · (1 − SSIM) / 2 on the U-Net picture; 'feature': x and x̂
+   *  compared through the frozen backbone's `featureLevels`, normalised by good training images (featureError.ts). */
+  errorSpace: 'pixel' | 'feature';
+  featureLevels: string[];
+  /** Size at which the feature error compares x and x̂: the model input's ('input') or the U-Net picture's ('unet',
+   *  4x cheaper at scale 2, coarser feature grid). */
+  compareAt: 'input' | 'unet';
+  /** Training images (evenly spaced) whose feature differences give the per-channel normalisation. */
+  statsImages: number;
   errorSsimWeight: number;
+  /** Weight of the error outside the excision mask (1 = the whole map counts alike). */
+  outsideMaskWeight: number;
   /** 'mean': the error map divided by the image's own mean error, so a defect is a local outlier against the
    *  image's recovery-error level (textured shots recover worse everywhere); 'none': the raw error. */
   errorNorm: 'none' | 'mean';
-  /** Border band (U-Net pixels) whose error is replaced by the nearest interior error: the image borders of
-   *  real shots (tile edges, vignetting, conv padding) otherwise hold the map's maximum on good images (README.md). */
+  /** Border band whose error is replaced by the nearest interior error: the image borders of real shots (tile
+   *  edges, vignetting, conv padding) otherwise hold the map's maximum on good images (README.md). In U-Net
+   *  pixels for the pixel error, in cells of the finest feature level for the feature error. */
   borderMargin: number;
   /** Smoothing σ in model-input pixels and image score = mean of the top fraction of the map (0 = max). */
   sigma: number;
@@ -98,26 +110,55 @@ function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string)
   return { target, mask };
 }
 
-/**
- * The exported single-pass graph: image -> attention mask -> hint -> U-Net -> error map -> smoothed map + score.
- * `skips` defaults to p.inferenceSkips; `weights` (trained values) replace the seeded initial ones.
- */
-export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, weights?: WeightMap, skips = p.inferenceSkips): GraphBuilder {
-  const g = new GraphBuilder('ear');
-  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+/** Replaces a band of `m` cells along the borders of [N,1,H,W] by the nearest interior value. */
+function suppressBorder(g: GraphBuilder, err: string, m: number): string {
+  if (!(m > 0)) return err;
+  const interior = g.op('Slice', [err, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
+  return g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_error');
+}
+
+/** image -> front -> hint -> U-Net with `skips` (trained `weights` adopted when given): the picture and its recovery. */
+function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, weights: WeightMap | undefined, skips: readonly boolean[]): { target: string; recovered: string; mask: string } {
   const { target, mask } = front(g, backbone, p, image);
   const hinted = obfuscate(g, target, mask, p.hint, p.mosaicCell);
-  const net = new Net(g, seed);
-  const recovered = unet(net, hinted, { channels: p.channels, inChannels: 1 }, skips, false);
+  const recovered = unet(new Net(g, seed), hinted, { channels: p.channels, inChannels: 1 }, skips, false);
   if (weights) adoptWeights(g, weights);
-  const absErr = g.op('Abs', [g.op('Sub', [recovered, target])], {}, 'pixel_error');
-  const ssimErr = g.op('Mul', [g.op('Sub', [g.constFloat(1), ssimMap(g, recovered, target, true)]), g.constFloat(p.errorSsimWeight / 2)], {}, 'ssim_error');
-  let err = g.op('Add', [absErr, ssimErr], {}, 'error_map');
-  if (p.borderMargin > 0) {
-    const m = p.borderMargin;
-    const interior = g.op('Slice', [err, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
-    err = g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_error');
+  return { target, recovered, mask };
+}
+
+function featureChannels(backbone: Backbone, levels: readonly string[]): number[] {
+  return levels.map((l) => {
+    const f = backbone.features.find((x) => x.name === l);
+    if (!f) throw new StudioError('UNSUPPORTED', `EAR featureLevels: backbone ${backbone.name} has no level "${l}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
+    return f.channels;
+  });
+}
+
+/**
+ * The exported single-pass graph: image -> attention mask -> hint -> U-Net -> error map -> smoothed map + score.
+ * `skips` defaults to p.inferenceSkips; `weights` (trained values) replace the seeded initial ones; `featureStats`
+ * (errorSpace 'feature') = per level, each channel's mean squared difference on good images (measureFeatureStats).
+ */
+export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, weights?: WeightMap, skips = p.inferenceSkips, featureStats?: Float32Array[]): GraphBuilder {
+  const g = new GraphBuilder('ear');
+  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const { target, recovered, mask } = recover(g, backbone, p, image, seed, weights, skips);
+  let err: string;
+  if (p.errorSpace === 'feature') {
+    const diffs = featureSquaredDiffs(g, backbone, target, recovered, p.compareAt === 'unet' ? target : image, p.featureLevels);
+    err = featureError(g, diffs, featureChannels(backbone, p.featureLevels), featureStats);
+  } else {
+    const absErr = g.op('Abs', [g.op('Sub', [recovered, target])], {}, 'pixel_error');
+    const ssimErr = g.op('Mul', [g.op('Sub', [g.constFloat(1), ssimMap(g, recovered, target, true)]), g.constFloat(p.errorSsimWeight / 2)], {}, 'ssim_error');
+    err = g.op('Add', [absErr, ssimErr], {}, 'error_map');
   }
+  if (p.outsideMaskWeight < 1) {
+    // The excised region is where the recovery is an inpainting; elsewhere it is mostly a copy.
+    const cover = g.op('Resize', [mask, '', '', g.op('Shape', [err])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'mask_cover');
+    const weight = g.op('Add', [g.op('Mul', [cover, g.constFloat(1 - p.outsideMaskWeight)]), g.constFloat(p.outsideMaskWeight)]);
+    err = g.op('Mul', [err, weight], {}, 'mask_weighted_error');
+  }
+  err = suppressBorder(g, err, p.borderMargin);
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
   const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
@@ -125,6 +166,41 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
   g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
   g.output(SCORE_OUTPUT, 'float32', ['N']);
   return g;
+}
+
+/**
+ * Per level, each channel's mean squared feature difference between picture and recovery over `images` (good
+ * training images): the normalisation of the feature error. One run of the exported front + U-Net per image.
+ */
+export async function measureFeatureStats(root: string, images: ImageRecord[], backbone: Backbone, p: EarParams, seed: number, weights: WeightMap): Promise<Float32Array[]> {
+  const g = new GraphBuilder('ear_feature_stats');
+  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const { target, recovered } = recover(g, backbone, p, image, seed, weights, p.inferenceSkips);
+  const means = channelMeans(g, featureSquaredDiffs(g, backbone, target, recovered, p.compareAt === 'unet' ? target : image, p.featureLevels));
+  means.forEach((m, i) => {
+    g.node('Identity', [m], {}, { outputs: [`level${i}`] });
+    g.output(`level${i}`, 'float32');
+  });
+  const sums = featureChannels(backbone, p.featureLevels).map((c) => new Float64Array(c));
+  const spec = preprocessSpec(p, backbone);
+  const { session } = await openSession(serializeModel(g.build()), 'EAR feature statistics graph');
+  try {
+    for (const rec of images) {
+      const pre = await preprocessImage(path.join(root, rec.path), spec, rec.path);
+      const { inWidth, inHeight } = pre.geometry;
+      const r = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', pre.data, [1, 3, inHeight, inWidth]) });
+      sums.forEach((s, i) => (r[`level${i}`].data as Float32Array).forEach((v, c) => (s[c] += v)));
+    }
+  } finally {
+    await session.release();
+  }
+  return sums.map((s) => Float32Array.from(s, (v) => v / Math.max(1, images.length)));
+}
+
+/** `count` evenly spaced items of `items` (all when fewer). */
+function evenlySpaced<T>(items: T[], count: number): T[] {
+  if (items.length <= count) return items;
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]);
 }
 
 /** The training forward graph: (target, mask) -> hint -> U-Net (all skips on) -> L1 + SSIM loss. */
@@ -274,7 +350,10 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   }
   timings.trainSeconds = (performance.now() - t0) / 1000;
 
-  const g = buildEarGraph(backbone, p, seed, weights);
+  t0 = performance.now();
+  const featureStats = p.errorSpace === 'feature' ? await measureFeatureStats(root, evenlySpaced(train, p.statsImages), backbone, p, seed, weights) : undefined;
+  timings.featureStatsSeconds = (performance.now() - t0) / 1000;
+  const g = buildEarGraph(backbone, p, seed, weights, p.inferenceSkips, featureStats);
   const onnx = serializeModel(g.build({
     producer: 'defect-studio',
     docString: `EAR, attention ${p.attention} on ${backbone.name}, U-Net ${p.channels.join('/')} with skips ${p.inferenceSkips.map(Number).join(',')}`,

@@ -141,12 +141,24 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
   }
 
   const stateInputs = new Set(state.filter((s) => s.kind !== 'optimizer').map((s) => s.input));
+  // Shapes of the forward Convs' inputs and outputs, so a runtime pass can pick Convs for ORT's NCHWc kernels
+  // (runtime/nchwc.ts) without a shape probe of the whole training graph.
+  const convShapes = new Map<string, ReturnType<typeof valueInfo>>();
+  const graphIo = new Set([...(bg.input ?? []), ...(bg.output ?? [])].map((v) => v.name ?? ''));
+  for (const n of bg.node ?? []) {
+    if (n.opType !== 'Conv' || (n.domain ?? '') !== '') continue;
+    for (const v of [n.input?.[0], n.output?.[0]]) {
+      const sh = v ? opts.shapes.get(v) : undefined;
+      if (v && sh && !convShapes.has(v) && !graphIo.has(v)) convShapes.set(v, valueInfo(v, sh.dtype, sh.dims));
+    }
+  }
   const lossInfo = bg.output![0];
   const model2 = onnx.ModelProto.create({
     ...back.model,
     graph: onnx.GraphProto.create({
       name: bg.name,
       node: [...(bg.node ?? []), ...gb.nodes],
+      valueInfo: [...(bg.valueInfo ?? []), ...convShapes.values()],
       initializer: [...(bg.initializer ?? []).filter((x) => !stateInputs.has(x.name ?? '')), ...gb.initializers.values()],
       input: [
         ...(bg.input ?? []).filter((x) => !stateInputs.has(x.name ?? '')),

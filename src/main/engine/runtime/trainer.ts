@@ -13,6 +13,7 @@ import type { ModelProto, TypedArray } from '../onnx/proto.js';
 import { serializeModel } from '../onnx/proto.js';
 import type { StateSlot, TrainingModel } from '../optim/trainingGraph.js';
 import { saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.js';
 import { chooseProvider, describeChoice, sessionOptions, type ProviderChoice } from './providers.js';
 
 export interface TrainerOptions {
@@ -20,6 +21,11 @@ export interface TrainerOptions {
   provider?: ProviderChoice;
   log?: (line: string) => void;
   optimizerName?: string;
+  /**
+   * On the CPU provider, run eligible Convs as ORT NCHWc Convs (runtime/nchwc.ts). Default false: same results,
+   * but no step-time gain could be resolved on the loaded 2-core dev machine (engine README, session 3).
+   */
+  nchwc?: boolean;
 }
 
 function tensorOf(slot: StateSlot, data: TypedArray): ort.Tensor {
@@ -47,9 +53,18 @@ export class Trainer {
   static async create(training: TrainingModel, opts: TrainerOptions = {}): Promise<Trainer> {
     const provider = opts.provider ?? (await chooseProvider());
     opts.log?.(`trainer: ${describeChoice(provider)}, ${training.params.length} parameters, ${training.state.length} state tensors`);
+    let model = training.model;
+    if (provider.provider === 'cpu' && opts.nchwc === true) {
+      const block = await nchwcBlockSize();
+      if (block > 0) {
+        const r = rewriteConvsToNchwc(model, block);
+        model = r.model;
+        opts.log?.(`trainer: ${r.count} Convs on ORT's NCHWc kernels (block ${block})`);
+      }
+    }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(serializeModel(training.model), sessionOptions({ provider: provider.provider, threads: opts.threads }));
+      session = await ort.InferenceSession.create(serializeModel(model), sessionOptions({ provider: provider.provider, threads: opts.threads }));
     } catch (e) {
       throw new StudioError('INTERNAL', `ONNX Runtime rejected the training graph: ${(e as Error).message}`);
     }

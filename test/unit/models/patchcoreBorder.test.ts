@@ -4,6 +4,7 @@ import { serializeModel } from '../../../src/main/engine/onnx/proto.js';
 import { resolveBackbone } from '../../../src/main/models/backbones/index.js';
 import { clampBorder } from '../../../src/main/models/patchcore/anomalyMap.js';
 import { patchFeatures } from '../../../src/main/models/patchcore/network.js';
+import { buildPatchCoreGraph, type PatchCoreParams } from '../../../src/main/models/patchcore/train.js';
 import { openSession, ort } from '../../../src/main/models/session.js';
 
 async function runOne(g: GraphBuilder, feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -60,5 +61,41 @@ describe('PatchCore reflect padding before the backbone', () => {
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
     expect(diff).toBeGreaterThan(1e-4);
+  });
+});
+
+describe('PatchCore flip test-time augmentation', () => {
+  it("map = mean of the image's map and the mirrored map of its mirror", async () => {
+    const backbone = resolveBackbone('resnet', 0);
+    const C = 128 + 256;
+    const bank = new Float32Array(20 * C).map((_, i) => Math.sin(i * 0.37));
+    const scale = new Float32Array(C).fill(1);
+    const [H, W] = [32, 48];
+    const img = new Uint8Array(3 * H * W).map((_, i) => (i * 7919 + (i >> 5) * 31) % 256);
+    const mirror = (a: Uint8Array | Float32Array, planes: number) => {
+      const out = a.slice();
+      for (let p = 0; p < planes; p++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[(p * H + y) * W + x] = a[(p * H + y) * W + (W - 1 - x)];
+      return out;
+    };
+    const map = async (flipTta: boolean, image: Uint8Array) => {
+      const params = { levels: ['layer2', 'layer3'], fit: 'short-side', imageSize: 32, maxLong: 64, poolSize: 1, coresetRatio: 1, maxBank: 20, projectionDim: 8, sigma: 2, photometric: true, flipTta } as PatchCoreParams;
+      const { session } = await openSession(serializeModel(buildPatchCoreGraph(backbone, params, scale, bank, C).build()), 'test');
+      try {
+        return (await session.run({ image: new ort.Tensor('uint8', image, [1, 3, H, W]) })).anomaly_map.data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    };
+    const tta = await map(true, img);
+    const plain = await map(false, img);
+    const plainOfMirror = mirror(await map(false, mirror(img, 3)), 1);
+    let err = 0;
+    let differs = 0;
+    for (let i = 0; i < tta.length; i++) {
+      err = Math.max(err, Math.abs(tta[i] - 0.5 * (plain[i] + plainOfMirror[i])));
+      differs = Math.max(differs, Math.abs(plain[i] - plainOfMirror[i]));
+    }
+    expect(differs).toBeGreaterThan(1e-3); // the mirror really gives another map
+    expect(err).toBeLessThan(1e-4);
   });
 });

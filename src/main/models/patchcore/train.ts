@@ -43,6 +43,8 @@ export interface PatchCoreParams {
   reflectPad?: number;
   /** Local-average neighbourhood side (3 unless given). */
   aggregate?: number;
+  /** Average the patch scores of the image and its horizontal mirror (2x inference cost). */
+  flipTta?: boolean;
   /** Patch-grid cells along each edge replaced by the nearest interior cell before the map (anomalyMap.ts clampBorder). */
   borderCells?: number;
 }
@@ -97,6 +99,11 @@ async function* prefetched(root: string, images: ImageRecord[], spec: Preprocess
   }
 }
 
+/** [N,C,H,W] mirrored along W. */
+function flipWidth(g: GraphBuilder, x: string): string {
+  return g.op('Slice', [x, g.constInt64([-1]), g.constInt64([Number.MIN_SAFE_INTEGER]), g.constInt64([3]), g.constInt64([-1])]);
+}
+
 function featureLevels(params: PatchCoreParams): FeatureLevels {
   return { levels: params.levels, reflectPad: params.reflectPad, aggregate: params.aggregate };
 }
@@ -104,8 +111,16 @@ function featureLevels(params: PatchCoreParams): FeatureLevels {
 export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams, scale: Float32Array, bank: Float32Array, channels: number, projection?: { matrix: Float32Array; dim: number }): GraphBuilder {
   const g = new GraphBuilder('patchcore');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const feats = patchFeatures(g, backbone, imageToUnit(g, image, params.photometric), featureLevels(params), scale);
-  const patchScores = clampBorder(g, nearestDistance(g, feats, bank, channels, projection), params.borderCells ?? 0);
+  const unit = imageToUnit(g, image, params.photometric);
+  // Flip test-time augmentation: the image and its mirror go through as one batch of 2N; their patch scores
+  // (the mirror's flipped back) are averaged. Twice the backbone and nearest-neighbour cost.
+  const input = params.flipTta ? g.op('Concat', [unit, flipWidth(g, unit)], { axis: 0 }, 'with_mirror') : unit;
+  let distances = nearestDistance(g, patchFeatures(g, backbone, input, featureLevels(params), scale), bank, channels, projection);
+  if (params.flipTta) {
+    const [direct, mirrored] = g.node('Split', [distances], { axis: 0 }, { outputs: 2 });
+    distances = g.op('Mul', [g.op('Add', [direct, flipWidth(g, mirrored)]), g.constFloat(0.5)], {}, 'flip_averaged');
+  }
+  const patchScores = clampBorder(g, distances, params.borderCells ?? 0);
   const { map, score } = anomalyMapAndScore(g, patchScores, image, params.sigma, params.scoreTopFraction ?? 0);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });

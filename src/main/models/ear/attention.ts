@@ -11,7 +11,6 @@
  */
 import type { GraphBuilder } from '../../engine/onnx/graph.js';
 import { StudioError } from '../../../shared/errors.js';
-import { embedBackbone } from '../backbones/embed.js';
 import type { Backbone } from '../backbones/types.js';
 import { Rng } from '../../engine/rng.js';
 
@@ -28,10 +27,8 @@ export function attentionLevel(backbone: Backbone, signal: AttentionSignal): { n
 
 const RANDOM_GRID = 128;
 
-/** Attention map [N,1,h,w] of `unit` (float RGB [N,3,H,W] in [0,1]); larger = more suspect. */
-export function attentionMap(g: GraphBuilder, backbone: Backbone, unit: string, signal: AttentionSignal): string {
-  const level = attentionLevel(backbone, signal);
-  const feats = embedBackbone(g, backbone, unit, [level.name], 'attention/')[level.name];
+/** Attention map [N,1,h,w] from `feats`, the backbone's attentionLevel features of the image; larger = more suspect. */
+export function attentionMap(g: GraphBuilder, feats: string, signal: AttentionSignal): string {
   const sumSquares = (x: string) => g.op('ReduceSum', [g.op('Mul', [x, x]), g.constInt64([1])], { keepdims: 1 });
   switch (signal) {
     case 'energy':

@@ -1,7 +1,8 @@
 /**
  * EAR's recovery error in feature space: the picture x and its recovery x̂ are compared through a frozen ImageNet
- * backbone instead of pixel by pixel. Both are resized to the model input's size, given as three equal gray
- * channels and sent through one batched backbone pass ([x; x̂] along N); per level, the squared feature
+ * backbone instead of pixel by pixel. x is the full-size gray image, whose features the model computes once for
+ * the attention too; x̂ (at the U-Net's size) is resized to the input size and sent through the same backbone
+ * (three equal gray channels); per level, the squared feature
  * difference is divided channel by channel by its mean on good training images (so every level and channel
  * weighs the same, and a channel that always differs — the striation the U-Net never reproduces exactly —
  * counts little), averaged over channels, and the levels are resized to the finest grid and averaged:
@@ -18,23 +19,23 @@ function shapeSlice(g: GraphBuilder, shape: string, start: number, end: number):
 }
 
 /**
- * Squared feature differences [N,C,h,w] per level (same order as `levels`) between x and x̂ ([N,1,h',w'] each),
- * both bilinearly resized to `like`'s spatial size first.
+ * Squared feature differences [N,C,h,w] per level (same order as `levels`) between the image's features `xFeats`
+ * (computed once in the model's front, shared with the attention) and those of the recovery x̂ [N,1,h',w'],
+ * bilinearly resized to `like`'s spatial size and given as three equal gray channels.
  */
-export function featureSquaredDiffs(g: GraphBuilder, backbone: Backbone, x: string, xhat: string, like: string, levels: readonly string[]): string[] {
-  const xShape = g.op('Shape', [x]);
-  const sizes = g.op('Concat', [shapeSlice(g, xShape, 0, 2), shapeSlice(g, g.op('Shape', [like]), 2, 4)], { axis: 0 });
-  const up = (v: string) => g.op('Resize', [v, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
-  const pair = g.op('Concat', [up(x), up(xhat)], { axis: 0 }, 'compare_pair');
-  const rgb = g.op('Expand', [pair, g.constInt64([1, 3, 1, 1])], {}, 'compare_rgb');
-  const feats = embedBackbone(g, backbone, rgb, [...levels], 'compare/');
-  const n = shapeSlice(g, xShape, 0, 1);
+export function featureSquaredDiffs(g: GraphBuilder, backbone: Backbone, xFeats: Record<string, string>, xhat: string, like: string, levels: readonly string[]): string[] {
+  const sizes = g.op('Concat', [shapeSlice(g, g.op('Shape', [xhat]), 0, 2), shapeSlice(g, g.op('Shape', [like]), 2, 4)], { axis: 0 });
+  const up = g.op('Resize', [xhat, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'recovered_full_size');
+  const feats = embedBackbone(g, backbone, grayToRgb(g, up), [...levels], 'recovered/');
   return levels.map((l) => {
-    const a = g.op('Slice', [feats[l], g.constInt64([0]), n, g.constInt64([0])]);
-    const b = g.op('Slice', [feats[l], n, g.constInt64([2 ** 31 - 1]), g.constInt64([0])]);
-    const d = g.op('Sub', [a, b]);
+    const d = g.op('Sub', [xFeats[l], feats[l]]);
     return g.op('Mul', [d, d], {}, `feature_sq_diff_${l}`);
   });
+}
+
+/** [N,1,H,W] -> [N,3,H,W], the backbone's RGB input. */
+export function grayToRgb(g: GraphBuilder, gray: string): string {
+  return g.op('Expand', [gray, g.constInt64([1, 3, 1, 1])]);
 }
 
 /**

@@ -34,7 +34,8 @@ import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { attentionLevel, attentionMap, type AttentionSignal } from './attention.js';
 import { obfuscate, selectMask, type HintMode } from './mask.js';
-import { channelMeans, featureError, featureSquaredDiffs } from './featureError.js';
+import { channelMeans, featureError, featureSquaredDiffs, grayToRgb } from './featureError.js';
+import { embedBackbone } from '../backbones/embed.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 
@@ -73,12 +74,11 @@ export interface EarParams {
    *  compared through the frozen backbone's `featureLevels`, normalised by good training images (featureError.ts). */
   errorSpace: 'pixel' | 'feature';
   featureLevels: string[];
-  /** Size at which the feature error compares x and x̂: the model input's ('input') or the U-Net picture's ('unet',
-   *  4x cheaper at scale 2, coarser feature grid). */
-  compareAt: 'input' | 'unet';
   /** Training images (evenly spaced) whose feature differences give the per-channel normalisation. */
   statsImages: number;
   errorSsimWeight: number;
+  /** Reflect padding (U-Net pixels, a multiple of 2^levels) around the U-Net's input at inference; 0 = none. */
+  unetPad: number;
   /** Weight of the error outside the excision mask (1 = the whole map counts alike). */
   outsideMaskWeight: number;
   /** 'mean': the error map divided by the image's own mean error, so a defect is a local outlier against the
@@ -101,13 +101,19 @@ export function preprocessSpec(p: EarParams, backbone: Backbone): PreprocessSpec
   return { fit: 'short-side', size: p.imageSize, multiple: modelMultiple(p, backbone), maxLong: p.maxLong };
 }
 
-/** image -> target (gray, downsampled) and the excision mask at the target's size. */
-function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string): { target: string; mask: string } {
+/**
+ * image -> target (gray, downsampled), the excision mask at the target's size, and the backbone features of the
+ * full-size gray image: one backbone pass serves the attention and (errorSpace 'feature') the comparison.
+ */
+function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string): { target: string; mask: string; feats: Record<string, string> } {
   const unit = imageToUnit(g, image, p.photometric);
   const gray = g.op('ReduceMean', [unit], { axes: [1], keepdims: 1 }, 'gray');
   const target = p.scale > 1 ? g.op('AveragePool', [gray], { kernel_shape: [p.scale, p.scale], strides: [p.scale, p.scale] }, 'unet_input') : gray;
-  const mask = p.maskFraction > 0 ? selectMask(g, attentionMap(g, backbone, unit, p.attention), target, p.maskFraction, p.dilate) : selectMask(g, target, target, 0, 0);
-  return { target, mask };
+  const attention = attentionLevel(backbone, p.attention).name;
+  const levels = [...new Set([...(p.maskFraction > 0 ? [attention] : []), ...(p.errorSpace === 'feature' ? p.featureLevels : [])])];
+  const feats = levels.length ? embedBackbone(g, backbone, grayToRgb(g, gray), levels, 'backbone/') : {};
+  const mask = p.maskFraction > 0 ? selectMask(g, attentionMap(g, feats[attention], p.attention), target, p.maskFraction, p.dilate) : selectMask(g, target, target, 0, 0);
+  return { target, mask, feats };
 }
 
 /** Replaces a band of `m` cells along the borders of [N,1,H,W] by the nearest interior value. */
@@ -118,12 +124,17 @@ function suppressBorder(g: GraphBuilder, err: string, m: number): string {
 }
 
 /** image -> front -> hint -> U-Net with `skips` (trained `weights` adopted when given): the picture and its recovery. */
-function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, weights: WeightMap | undefined, skips: readonly boolean[]): { target: string; recovered: string; mask: string } {
-  const { target, mask } = front(g, backbone, p, image);
+function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, weights: WeightMap | undefined, skips: readonly boolean[]): { target: string; recovered: string; mask: string; feats: Record<string, string> } {
+  const { target, mask, feats } = front(g, backbone, p, image);
   const hinted = obfuscate(g, target, mask, p.hint, p.mosaicCell);
-  const recovered = unet(new Net(g, seed), hinted, { channels: p.channels, inChannels: 1 }, skips, false);
+  const m = p.unetPad;
+  // Reflect-padding the U-Net's input moves its own border effects (zero-padded convs without the shallow skip)
+  // out of the picture; the recovery is cut back to the picture's size.
+  const input = m > 0 ? g.op('Pad', [hinted, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'reflect' }, 'unet_padded_input') : hinted;
+  let recovered = unet(new Net(g, seed), input, { channels: p.channels, inChannels: 1 }, skips, false);
+  if (m > 0) recovered = g.op('Slice', [recovered, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])], {}, 'recovered_unpadded');
   if (weights) adoptWeights(g, weights);
-  return { target, recovered, mask };
+  return { target, recovered, mask, feats };
 }
 
 function featureChannels(backbone: Backbone, levels: readonly string[]): number[] {
@@ -142,10 +153,10 @@ function featureChannels(backbone: Backbone, levels: readonly string[]): number[
 export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, weights?: WeightMap, skips = p.inferenceSkips, featureStats?: Float32Array[]): GraphBuilder {
   const g = new GraphBuilder('ear');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const { target, recovered, mask } = recover(g, backbone, p, image, seed, weights, skips);
+  const { target, recovered, mask, feats } = recover(g, backbone, p, image, seed, weights, skips);
   let err: string;
   if (p.errorSpace === 'feature') {
-    const diffs = featureSquaredDiffs(g, backbone, target, recovered, p.compareAt === 'unet' ? target : image, p.featureLevels);
+    const diffs = featureSquaredDiffs(g, backbone, feats, recovered, image, p.featureLevels);
     err = featureError(g, diffs, featureChannels(backbone, p.featureLevels), featureStats);
   } else {
     const absErr = g.op('Abs', [g.op('Sub', [recovered, target])], {}, 'pixel_error');
@@ -175,8 +186,8 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
 export async function measureFeatureStats(root: string, images: ImageRecord[], backbone: Backbone, p: EarParams, seed: number, weights: WeightMap): Promise<Float32Array[]> {
   const g = new GraphBuilder('ear_feature_stats');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const { target, recovered } = recover(g, backbone, p, image, seed, weights, p.inferenceSkips);
-  const means = channelMeans(g, featureSquaredDiffs(g, backbone, target, recovered, p.compareAt === 'unet' ? target : image, p.featureLevels));
+  const { recovered, feats } = recover(g, backbone, p, image, seed, weights, p.inferenceSkips);
+  const means = channelMeans(g, featureSquaredDiffs(g, backbone, feats, recovered, image, p.featureLevels));
   means.forEach((m, i) => {
     g.node('Identity', [m], {}, { outputs: [`level${i}`] });
     g.output(`level${i}`, 'float32');

@@ -13,7 +13,8 @@ import { Rng } from '../../../../src/main/engine/rng.js';
 import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams, ear, parseSkips, resolveParams } from '../../../../src/main/models/ear/index.js';
-import { channelMeans, featureError, featureSquaredDiffs } from '../../../../src/main/models/ear/featureError.js';
+import { embedBackbone } from '../../../../src/main/models/backbones/embed.js';
+import { channelMeans, featureError, featureSquaredDiffs, grayToRgb } from '../../../../src/main/models/ear/featureError.js';
 import { obfuscate, selectMask } from '../../../../src/main/models/ear/mask.js';
 import { buildEarGraph, buildEarTrainingForward, type EarParams } from '../../../../src/main/models/ear/train.js';
 import { MAP_OUTPUT, SCORE_OUTPUT, writeModelFolder } from '../../../../src/main/models/modelFolder.js';
@@ -150,37 +151,47 @@ describe('EAR feature-space error', () => {
   const backbone = resolveBackbone('mobilenetv2');
   const levels = ['block_5', 'block_10'];
   const channels = levels.map((l) => backbone.features.find((f) => f.name === l)!.channels);
+  /** x [1,1,64,64] (the image, its features computed as the model's front does) vs x̂ [1,1,32,32] (a recovery at half size). */
   const graph = (stats?: Float32Array[]) => {
     const g = new GraphBuilder('f');
-    const x = g.input('x', 'float32', [1, 1, 32, 32]);
+    const x = g.input('x', 'float32', [1, 1, 64, 64]);
     const xhat = g.input('xhat', 'float32', [1, 1, 32, 32]);
-    const like = g.input('like', 'float32', [1, 1, 64, 64]);
-    const diffs = featureSquaredDiffs(g, backbone, x, xhat, like, levels);
+    const xFeats = embedBackbone(g, backbone, grayToRgb(g, x), levels, 'backbone/');
+    const diffs = featureSquaredDiffs(g, backbone, xFeats, xhat, x, levels);
     g.node('Identity', [featureError(g, diffs, channels, stats)], {}, { outputs: ['err'] });
     g.output('err', 'float32');
     channelMeans(g, diffs).forEach((m, i) => (g.node('Identity', [m], {}, { outputs: [`mean${i}`] }), g.output(`mean${i}`, 'float32')));
     return g.build();
   };
   const r = new Rng(11);
-  const x = new Float32Array(32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.7) + 0.05 * r.normal());
-  const xhat = x.map((v, i) => (i % 32 > 10 && i % 32 < 20 && i > 320 && i < 640 ? 0.2 : v + 0.02 * r.normal()));
-  const feeds = (b: Float32Array) => ({ x: new ort.Tensor('float32', x, [1, 1, 32, 32]), xhat: new ort.Tensor('float32', b, [1, 1, 32, 32]), like: new ort.Tensor('float32', new Float32Array(64 * 64), [1, 1, 64, 64]) });
+  // A smooth striped picture at 32 px, and the same picture bilinearly doubled to 64 px: a perfect recovery.
+  const small = new Float32Array(32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.4) * Math.cos(Math.floor(i / 32) * 0.3));
+  const xhat = small.map((v, i) => (i % 32 > 10 && i % 32 < 20 && i > 320 && i < 640 ? 0.1 : v + 0.02 * r.normal()));
+  const feeds = (x: Float32Array, b: Float32Array) => ({ x: new ort.Tensor('float32', x, [1, 1, 64, 64]), xhat: new ort.Tensor('float32', b, [1, 1, 32, 32]) });
+  const upsampled = async (): Promise<Float32Array> => {
+    const g = new GraphBuilder('u');
+    const v = g.input('v', 'float32', [1, 1, 32, 32]);
+    g.node('Resize', [v, '', '', g.constInt64([1, 1, 64, 64])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, { outputs: ['up'] });
+    g.output('up', 'float32');
+    return (await runGraph(g.build(), { v: new ort.Tensor('float32', small, [1, 1, 32, 32]) })).up.data as Float32Array;
+  };
 
   it('is zero for a perfect recovery and averages 1 over the images its statistics came from', async () => {
-    const same = (await runGraph(graph(), feeds(x))).err;
-    expect(same.dims).toEqual([1, 1, 8, 8]); // block_5 (stride 8) grid of the 64 px comparison size
-    expect(Math.max(...(same.data as Float32Array))).toBe(0);
-    const first = await runGraph(graph(), feeds(xhat));
+    const x = await upsampled();
+    const same = (await runGraph(graph(), feeds(x, small))).err;
+    expect(same.dims).toEqual([1, 1, 8, 8]); // block_5 (stride 8) grid of the 64 px image
+    expect(Math.max(...(same.data as Float32Array))).toBeLessThan(1e-8);
+    const first = await runGraph(graph(), feeds(x, xhat));
     const stats = [first.mean0.data as Float32Array, first.mean1.data as Float32Array];
     expect(stats[0].length).toBe(channels[0]);
     // Normalised by its own statistics, block_5's error averages exactly 1; block_10's (resized to the block_5
     // grid, bilinear) about 1, so their mean is about 1.
-    const err = (await runGraph(graph(stats), feeds(xhat))).err.data as Float32Array;
+    const err = (await runGraph(graph(stats), feeds(x, xhat))).err.data as Float32Array;
     const mean = err.reduce((a, b) => a + b) / err.length;
     expect(mean).toBeGreaterThan(0.9);
     expect(mean).toBeLessThan(1.1);
-    // Where the recovery differs (the dark rectangle, input rows 10..19, columns 11..19 -> cells 2..4 at 64 px),
-    // the error is above the image's average.
+    // Where the recovery differs (the dark rectangle, rows 10..19, columns 11..19 at 32 px -> cells 2..4), the
+    // error is above the image's average.
     expect(err[3 * 8 + 3]).toBeGreaterThan(1);
   });
 });

@@ -178,6 +178,31 @@ test('paint, undo, redo, reload, find the PNG on disk, export and read the expor
   expect(classes.includes(2)).toBe(true); // the new class got id 2
   await page.keyboard.press('Control+z');
   await expect.poll(() => painted(page)).toBe(strokePixels);
+
+  // Classes: deleting one still painted is refused with the reason; a rename keeps the pixels (masks store ids); an
+  // unpainted class goes after a confirm; the list beside the masks and after a reload is the edited one.
+  await expectSaved(page);
+  await page.locator('[data-testid="annotate-class-delete"][data-class-id="1"]').click();
+  await expect(page.getByTestId('annotate-class-delete-dialog')).toContainText('Delete “defect”');
+  await page.getByTestId('annotate-class-delete-confirm').click();
+  await expect(page.getByTestId('annotate-notice')).toContainText('Cannot delete "defect"');
+  await expect(page.getByTestId('annotate-class')).toHaveCount(2);
+  await page.locator('[data-testid="annotate-class-rename"][data-class-id="1"]').click();
+  await page.getByTestId('annotate-class-rename-input').fill('crack');
+  await page.getByTestId('annotate-class-rename-save').click();
+  await expect(page.locator('[data-testid="annotate-class"][data-class-id="1"]')).toHaveAttribute('data-name', 'crack');
+  expect(await painted(page)).toBe(strokePixels);
+  await page.locator('[data-testid="annotate-class-delete"][data-class-id="2"]').click();
+  await page.getByTestId('annotate-class-delete-confirm').click();
+  await expect(page.getByTestId('annotate-class')).toHaveCount(1);
+  const classesFile = path.join(root, '.defect-studio/masks/classes.json');
+  await expect.poll(async () => (JSON.parse(await readFile(classesFile, 'utf8')) as { name: string }[]).map((c) => c.name)).toEqual(['crack']);
+  await page.reload();
+  await shell.go('annotate');
+  await expectReady(page, image);
+  await expect(page.getByTestId('annotate-class')).toHaveCount(1);
+  await expect(page.locator('[data-testid="annotate-class"][data-class-id="1"]')).toHaveAttribute('data-name', 'crack');
+  expect(await painted(page)).toBe(strokePixels);
 });
 
 test('a save that fails keeps the edit in the browser and Retry writes it; a wrong-size mask is refused clearly', async ({ page, studio, scratch, datasets }, testInfo) => {

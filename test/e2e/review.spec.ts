@@ -27,6 +27,14 @@ test('run a model, move the threshold, view a heatmap, decide with keys, find th
   writeFileSync(path.join(workspace, 'models', 'corrupt', 'model.json'), '{"format": "defect-studio-model"');
   writeFileSync(path.join(workspace, 'models', 'corrupt', 'model.onnx'), 'not onnx');
 
+  // The dataset's defect classes, as Annotate saves them beside its masks: Review relabels with these (keys 1-9).
+  mkdirSync(path.join(root, '.defect-studio', 'masks'), { recursive: true });
+  const classes = [
+    { id: 1, name: 'crack', color: [255, 64, 80] },
+    { id: 2, name: 'scratch', color: [64, 160, 255] },
+  ];
+  writeFileSync(path.join(root, '.defect-studio', 'masks', 'classes.json'), JSON.stringify(classes));
+
   await page.goto(studio.url);
   await datasets.open(root);
   await expect(datasets.item('blobs')).toBeVisible();
@@ -107,6 +115,13 @@ test('run a model, move the threshold, view a heatmap, decide with keys, find th
   await page.keyboard.press('j');
   await page.keyboard.press('l');
   await expect(rows.nth(2)).toHaveAttribute('data-decision', 'relabel');
+  // Relabel as any class of the dataset by its number, or as good with 0.
+  await page.keyboard.press('2');
+  await expect(page.getByTestId('review-selected-decision')).toHaveText('relabel → scratch');
+  await page.keyboard.press('0');
+  await expect(page.getByTestId('review-selected-decision')).toHaveText('relabel → good');
+  await page.getByTestId('review-relabel-class').selectOption('crack');
+  await expect(page.getByTestId('review-selected-decision')).toHaveText('relabel → crack');
   await expect(page.getByTestId('review-count-decided')).toHaveAttribute('data-value', '3');
   // The failed image shows why instead of a heatmap.
   await failed.click();

@@ -14,7 +14,7 @@ import { storedMaskKey, type StudioDb } from '../db.js';
 import { AnnotateEditor, interpretMaskImage, type CommittedEvent, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
 import { Store } from '../state/store.js';
 import { loadImage } from '../viewer/loadImage.js';
-import { DEFAULT_CLASSES, mergeClasses, newClass } from './classes.js';
+import { countClassPixels, DEFAULT_CLASSES, deleteClass, mergeClasses, newClass, renameClass } from './classes.js';
 import type { MaskPatch } from './maskCodec.js';
 import type { MaskPersistence } from './MaskPersistence.js';
 
@@ -112,7 +112,9 @@ export class AnnotateSession extends Store<SessionState> {
       if (request !== this.request) return;
       const width = image.naturalWidth;
       const height = image.naturalHeight;
-      const classes = mergeClasses(storedClasses?.classes, unsaved?.classes, loaded.classes, s.datasetId === datasetId ? s.classes : null, DEFAULT_CLASSES);
+      // The default class only for a dataset with no list anywhere: a deleted "defect" must stay deleted.
+      const merged = mergeClasses(storedClasses?.classes, unsaved?.classes, loaded.classes, s.datasetId === datasetId ? s.classes : null);
+      const classes = merged.length ? merged : [...DEFAULT_CLASSES];
 
       let mask: Uint8Array | undefined;
       let maskSource: MaskSource = 'none';
@@ -200,7 +202,7 @@ export class AnnotateSession extends Store<SessionState> {
   /** Adds a class (smallest free id, next colour) to the open editor and the dataset's remembered list. */
   addClass(name: string): AnnotationClass | null {
     const trimmed = name.trim();
-    const { classes, editor, datasetId } = this.get();
+    const { classes, editor } = this.get();
     if (!trimmed) return null;
     if (classes.some((c) => c.name === trimmed)) {
       this.notify('warning', `A class named "${trimmed}" already exists.`);
@@ -214,9 +216,56 @@ export class AnnotateSession extends Store<SessionState> {
     const next = [...classes, c].sort((a, b) => a.id - b.id);
     editor?.setClasses(next);
     editor?.setCurrentClass(c.id);
-    this.patch({ classes: next });
-    if (datasetId) void this.db.annotationClasses.put({ datasetId, classes: next });
+    this.storeClasses(next);
     return c;
+  }
+
+  /** Renames a class everywhere it is listed (masks store ids, so no pixel changes). */
+  renameClass(id: number, name: string): boolean {
+    const next = renameClass(this.get().classes, id, name);
+    if (typeof next === 'string') {
+      this.notify('warning', next);
+      return false;
+    }
+    this.get().editor?.setClasses(next);
+    this.storeClasses(next);
+    return true;
+  }
+
+  /**
+   * Deletes a class that no mask paints: refused (with the reason as a notice) while the open mask or a saved mask
+   * of the dataset has pixels of it; masks are never rewritten by a class change.
+   */
+  async deleteClass(id: number): Promise<boolean> {
+    const { classes, editor, datasetId } = this.get();
+    const next = deleteClass(classes, id, editor ? countClassPixels(editor.getMask(), id) : 0);
+    if (typeof next === 'string') {
+      this.notify('error', next);
+      return false;
+    }
+    if (datasetId) {
+      try {
+        // The main process refuses when a saved mask still paints the class (and names the images).
+        await this.client.invoke('annotations.setClasses', { datasetId, classes: next });
+      } catch (e) {
+        this.notify('error', message(e));
+        return false;
+      }
+    }
+    editor?.setClasses(next);
+    this.storeClasses(next, false);
+    return true;
+  }
+
+  /** The class list → state, Dexie and (unless already done) the dataset's classes.json. */
+  private storeClasses(next: AnnotationClass[], toDisk = true): void {
+    const { datasetId } = this.get();
+    this.patch({ classes: next });
+    if (!datasetId) return;
+    void this.db.annotationClasses.put({ datasetId, classes: next });
+    if (toDisk) {
+      void this.client.invoke('annotations.setClasses', { datasetId, classes: next }).catch((e: unknown) => this.notify('warning', `The class list was not written beside the masks: ${message(e)}`));
+    }
   }
 
   /**

@@ -41,6 +41,34 @@ export function newClass(existing: readonly AnnotationClass[], name: string): An
   return { id, name, color: [color[0], color[1], color[2]] };
 }
 
+/** The list with class `id` renamed, or a sentence saying why not (empty name, name taken, unknown id). */
+export function renameClass(list: readonly AnnotationClass[], id: number, name: string): AnnotationClass[] | string {
+  const trimmed = name.trim();
+  if (!trimmed) return 'A class needs a name.';
+  if (!list.some((c) => c.id === id)) return `There is no class ${id} to rename.`;
+  if (list.some((c) => c.id !== id && c.name === trimmed)) return `A class named "${trimmed}" already exists.`;
+  return list.map((c) => (c.id === id ? { ...c, name: trimmed } : c));
+}
+
+/**
+ * The list without class `id`, or a sentence saying why not. Deleting never rewrites a mask, so a class still
+ * painted is refused (here: `paintedHere`, the open mask's pixel count of it; the main process checks saved masks).
+ */
+export function deleteClass(list: readonly AnnotationClass[], id: number, paintedHere: number): AnnotationClass[] | string {
+  const c = list.find((x) => x.id === id);
+  if (!c) return `There is no class ${id} to delete.`;
+  if (list.length === 1) return `"${c.name}" is the only class; add another before deleting it.`;
+  if (paintedHere > 0) return `Cannot delete "${c.name}": ${paintedHere} pixels of this image are painted with it. Erase them (or repaint them with another class) first.`;
+  return list.filter((x) => x.id !== id);
+}
+
+/** Pixels of `mask` with class index `id`. */
+export function countClassPixels(mask: Uint8Array, id: number): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] === id) n++;
+  return n;
+}
+
 export function cssColour(c: readonly [number, number, number]): string {
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 }

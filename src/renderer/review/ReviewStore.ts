@@ -116,7 +116,10 @@ export class ReviewStore extends Store<ReviewState> {
         const s = this.get();
         if (e.runId !== s.runId || !s.run) return;
         this.patch({ run: { ...s.run, status: e.status, done: e.done, total: e.total, error: e.error } });
-        if (e.status !== 'running') void this.reloadRuns();
+        if (e.status !== 'running') {
+          void this.reloadRuns();
+          void this.fillMissing(e.runId, e.done);
+        }
       });
       this.unsubscribe = () => (offResult(), offProgress());
     }
@@ -137,6 +140,23 @@ export class ReviewStore extends Store<ReviewState> {
       });
     } catch (e) {
       this.patch({ error: message(e) });
+    }
+  }
+
+  /**
+   * Results the stream did not deliver (a fast run emits its first results before review.run's answer told us the
+   * run id, and those events were dropped): fetched from the stored run once it has finished, merged like events.
+   */
+  private async fillMissing(runId: string, done: number): Promise<void> {
+    if (this.get().results.length + this.pending.length >= done) return;
+    try {
+      const { results } = await this.client.invoke('review.results', { runId });
+      if (this.get().runId !== runId) return;
+      const known = new Set(this.get().results.map((r) => r.path));
+      this.pending.push(...results.filter((r) => !known.has(r.path)));
+      this.scheduleFlush();
+    } catch {
+      /* the streamed results stay; reopening the run lists all of them */
     }
   }
 

@@ -4,6 +4,8 @@
  * verdicts, counts, histogram line, ROC operating point and contour together. Every action has a key (?).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { AnnotationClass } from '../../shared/contract/annotations.js';
+import { DEFAULT_CLASSES } from '../annotate/classes.js';
 import type { StudioClient } from '../../shared/client.js';
 import { Split } from '../../shared/dataset.js';
 import type { ColormapName } from '../editor/render/heatmapOverlay.js';
@@ -59,11 +61,27 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
   const selected = s.results.find((r) => r.path === s.selectedPath) ?? null;
   const step = (range.max - range.min) / 100;
 
+  // The dataset's defect classes (classes.json beside its masks, edited in Annotate): relabel targets, keys 1-9.
+  const [classes, setClasses] = useState<readonly AnnotationClass[]>(DEFAULT_CLASSES);
+  const runDataset = s.run?.datasetId ?? null;
+  useEffect(() => {
+    if (!runDataset) return;
+    let live = true;
+    client
+      .invoke('annotations.classes', { datasetId: runDataset })
+      .then((r) => live && setClasses(r.classes?.length ? r.classes : DEFAULT_CLASSES))
+      .catch(() => live && setClasses(DEFAULT_CLASSES));
+    return () => {
+      live = false;
+    };
+  }, [client, runDataset]);
+
+  const relabelAs = useCallback((label: string) => void store.decide('relabel', label), [store]);
   const relabel = useCallback(() => {
     const r = store.selected();
     if (!r) return;
-    void store.decide('relabel', effectiveLabel(r) === 'good' ? 'defect' : 'good');
-  }, [store]);
+    relabelAs(effectiveLabel(r) === 'good' ? classes[0].name : 'good');
+  }, [store, classes, relabelAs]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -95,6 +113,23 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
         case 'L':
           relabel();
           break;
+        case '0':
+          relabelAs('good');
+          break;
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9': {
+          const c = classes[Number(e.key) - 1];
+          if (!c) return;
+          relabelAs(c.name);
+          break;
+        }
         case 'u':
         case 'U':
           void store.decide(null);
@@ -117,7 +152,8 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
         case 'F':
           viewer.fit();
           break;
-        case '1':
+        case 'z':
+        case 'Z':
           viewer.actualSize();
           break;
         case '+':
@@ -137,7 +173,7 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [store, viewer, relabel, step, help]);
+  }, [store, viewer, relabel, relabelAs, classes, step, help]);
 
   const running = s.run?.status === 'running';
   const usableModels = s.models.filter((m) => !m.error);
@@ -329,9 +365,28 @@ export function ReviewScreen({ client }: { client: StudioClient }) {
           <button className="btn" data-testid="review-reject" disabled={!selected} onClick={() => void store.decide('reject')} title="Reject the verdict (R)">
             Reject <kbd>R</kbd>
           </button>
-          <button className="btn" data-testid="review-relabel" disabled={!selected} onClick={relabel} title="Relabel good ↔ defect (L)">
+          <button className="btn" data-testid="review-relabel" disabled={!selected} onClick={relabel} title={`Relabel good ↔ ${classes[0].name} (L)`}>
             Relabel <kbd>L</kbd>
           </button>
+          <select
+            className="select"
+            data-testid="review-relabel-class"
+            aria-label="Relabel as"
+            disabled={!selected}
+            value=""
+            onChange={(e) => {
+              if (e.target.value) relabelAs(e.target.value);
+            }}
+          >
+            <option value="">Relabel as…</option>
+            <option value="good">good (0)</option>
+            {classes.map((c, i) => (
+              <option key={c.id} value={c.name} data-testid="review-relabel-option">
+                {c.name}
+                {i < 9 ? ` (${i + 1})` : ''}
+              </option>
+            ))}
+          </select>
           <button className="btn ghost" data-testid="review-help-button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
           </button>

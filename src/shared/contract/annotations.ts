@@ -72,6 +72,22 @@ export const annotationCalls = {
     z.object({ ...ImageKey, mask: MaskBytes, classes: z.array(AnnotationClass).min(1) }),
     z.object({ file: z.string(), bytes: z.number().int(), savedAt: z.string() }),
   ),
+  /** The dataset's defect classes as saved beside its masks (classes.json), or null when none were saved. */
+  'annotations.classes': call(z.object({ datasetId: z.string().min(1) }), z.object({ classes: z.array(AnnotationClass).nullable() })),
+  /**
+   * Replaces the dataset's class list (rename, delete, add). A class still painted in a saved studio mask cannot be
+   * left out: the call fails with INVALID_STATE naming the images (erase those strokes first); masks are never
+   * rewritten by a class change, so a rename keeps every painted pixel and a delete never loses one.
+   */
+  'annotations.setClasses': call(
+    z.object({ datasetId: z.string().min(1), classes: z.array(AnnotationClass).min(1) }),
+    z.object({ classes: z.array(AnnotationClass) }),
+  ),
+  /** Per class id, the saved studio masks that paint it (image paths) and their pixel count. */
+  'annotations.classUsage': call(
+    z.object({ datasetId: z.string().min(1) }),
+    z.array(z.object({ classId: z.number().int(), images: z.array(z.string()), pixels: z.number().int() })),
+  ),
   /** Images of a dataset that have a studio mask, with the mask file (relative to the dataset root). */
   'annotations.list': call(z.object({ datasetId: z.string().min(1) }), z.array(z.object({ imagePath: z.string(), file: z.string() }))),
   /** The folder export would write to when none is given: <workspace>/exports/<dataset name>-masks. */

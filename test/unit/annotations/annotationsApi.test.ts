@@ -201,3 +201,36 @@ describe('annotations.export', () => {
     expect((await failure('annotations.export', { datasetId, target: file, classes: CLASSES })).message).toContain('is a file, not a folder');
   });
 });
+
+describe('annotations classes (rename / delete)', () => {
+  const IMAGE = 'test/good/000.png'; // saved above with class 1 (6 x 16 px) and class 2 (10 x 3 px)
+
+  it('counts which saved masks paint which class', async () => {
+    const usage = await call('annotations.classUsage', { datasetId });
+    expect(usage.find((u) => u.classId === 1)).toMatchObject({ images: expect.arrayContaining([IMAGE]) });
+    const scratch = usage.find((u) => u.classId === 2)!;
+    expect(scratch.images).toContain(IMAGE);
+    expect(scratch.pixels).toBe(30 * scratch.images.length); // every saved mask here is paintedMask()
+  });
+
+  it('refuses to delete a class a saved mask still paints, naming it and the image; the list stays', async () => {
+    const before = (await call('annotations.classes', { datasetId })).classes;
+    const err = await failure('annotations.setClasses', { datasetId, classes: [CLASSES[0]] });
+    expect(err.code).toBe('INVALID_STATE');
+    expect(err.message).toContain('"scratch"');
+    expect(err.message).toContain(IMAGE);
+    expect((await call('annotations.classes', { datasetId })).classes).toEqual(before);
+  });
+
+  it('renames without touching mask pixels, and deletes a class no mask paints', async () => {
+    const renamed: AnnotationClass[] = [CLASSES[0], { ...CLASSES[1], name: 'deep scratch' }, { id: 3, name: 'dent', color: [1, 2, 3] }];
+    expect((await call('annotations.setClasses', { datasetId, classes: renamed })).classes).toEqual(renamed);
+    const loaded = await call('annotations.load', { datasetId, imagePath: IMAGE });
+    expect(loaded.classes).toEqual(renamed);
+    expect(Buffer.compare(Buffer.from(decodeMaskBytes(loaded.mask!)), Buffer.from(paintedMask()))).toBe(0);
+    // "dent" paints nothing: it can go.
+    expect((await call('annotations.setClasses', { datasetId, classes: renamed.slice(0, 2) })).classes).toEqual(renamed.slice(0, 2));
+    expect((await call('annotations.classes', { datasetId })).classes).toEqual(renamed.slice(0, 2));
+    await call('annotations.setClasses', { datasetId, classes: CLASSES });
+  });
+});

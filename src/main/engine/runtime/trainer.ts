@@ -2,7 +2,8 @@
  * Trainer: one ORT session over a training model (forward + backward + update), with the weights, optimizer
  * state and running statistics kept in two sets of tensors that swap roles every step: this step's outputs are
  * written by ORT straight into the buffers that were last step's inputs (pre-allocated fetches), so weights are
- * never copied through JavaScript and nothing is allocated per step.
+ * never copied through JavaScript and nothing is allocated per step. Slots whose readers all finish before their
+ * new value is written (optimizer moments, see inPlace.ts) have one buffer that is both input and output.
  * The Trainer takes ownership of `training.state[i].initial`: those float32 arrays become the first input set
  * (so they change as training proceeds) instead of being copied, which saved one full copy of parameters +
  * optimizer state (134 MB on ResNet-18 with Adam). Build a fresh TrainingModel for each Trainer.
@@ -13,6 +14,7 @@ import type { ModelProto, TypedArray } from '../onnx/proto.js';
 import { serializeModel } from '../onnx/proto.js';
 import type { StateSlot, TrainingModel } from '../optim/trainingGraph.js';
 import { saveCheckpoint, type CheckpointData } from './checkpoint.js';
+import { inPlaceSlots } from './inPlace.js';
 import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.js';
 import { chooseProvider, describeChoice, sessionOptions, type ProviderChoice } from './providers.js';
 
@@ -43,10 +45,12 @@ export class Trainer {
     readonly provider: ProviderChoice,
     private readonly optimizerName: string | undefined,
   ) {
+    const inPlace = inPlaceSlots(training.model, training.state);
     for (const s of training.state) {
-      const own = s.initial instanceof Float32Array ? s.initial : Float32Array.from(s.initial as ArrayLike<number>);
-      this.current.set(s.input, tensorOf(s, own));
-      this.spare.set(s.input, tensorOf(s, new Float32Array(s.initial.length)));
+      const own = tensorOf(s, s.initial instanceof Float32Array ? s.initial : Float32Array.from(s.initial as ArrayLike<number>));
+      this.current.set(s.input, own);
+      // Optimizer moments are written over themselves (runtime/inPlace.ts): one buffer instead of two.
+      this.spare.set(s.input, inPlace.has(s.input) ? own : tensorOf(s, new Float32Array(s.initial.length)));
     }
   }
 

@@ -199,11 +199,16 @@ export function combineLevelMaps(g: GraphBuilder, maps: string[]): string {
 }
 
 /**
- * Replaces a band of `m` cells along the borders of a map [N,1,h,w] by the nearest interior value (the map must be
- * wider and taller than 2m cells). The same rule as EAR's border band (ear/train.ts).
+ * Replaces a band of cells along the borders of a map [N,1,h,w] by the nearest interior value: m cells, but at
+ * most ⌊side / 8⌋ per side (computed from the runtime shape, so small inputs keep most of their map). The rule of
+ * EAR's border band (ear/train.ts), which there and here removes tile edges and dark margins of real shots from
+ * the good images' maxima.
  */
 export function suppressBorder(g: GraphBuilder, map: string, m: number): string {
   if (!(m > 0)) return map;
-  const interior = g.op('Slice', [map, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
-  return g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_map');
+  const hw = g.op('Slice', [g.op('Shape', [map]), g.constInt64([2]), g.constInt64([4]), g.constInt64([0])]);
+  const band = g.op('Min', [g.op('Div', [hw, g.constInt64([8, 8])]), g.constInt64([m, m])], {}, 'border_band'); // [mh, mw]
+  const interior = g.op('Slice', [map, band, g.op('Sub', [hw, band]), g.constInt64([2, 3])]);
+  const pads = g.op('Concat', [g.constInt64([0, 0]), band, g.constInt64([0, 0]), band], { axis: 0 });
+  return g.op('Pad', [interior, pads], { mode: 'edge' }, 'border_suppressed_map');
 }

@@ -29,10 +29,11 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('KD student', () => {
+describe('KD forward student', () => {
   it('the distillation loss (and each reported term) decreases in a few Adam steps', async () => {
     const backbone = resolveBackbone('mobilenetv2');
-    const p = defaultParams(backbone);
+    // The forward student (the seed's model): one stage per teacher level, three levels.
+    const p = { ...defaultParams(backbone), architecture: 'forward' as const, levels: ['block_2', 'block_5', 'block_10'], widths: [32, 64, 128] };
     const cfg = studentConfig(p, backbone);
     const fwd = buildTrainingForward(backbone, cfg, p, 4, 32, 0);
     // A fixed batch of textured images in the training input's [0,1] photometric range.

@@ -40,16 +40,34 @@ describe('KD reverse distillation student', () => {
 });
 
 describe('KD border band', () => {
-  it('replaces the outer cells by the nearest interior cell and keeps the interior', async () => {
+  async function band(m: Float32Array, h: number, w: number, cells: number): Promise<number[]> {
     const g = new GraphBuilder('t');
     const x = g.input('x', 'float32', [1, 1, 'H', 'W']);
-    g.node('Identity', [suppressBorder(g, x, 1)], {}, { outputs: ['y'] });
+    g.node('Identity', [suppressBorder(g, x, cells)], {}, { outputs: ['y'] });
     g.output('y', 'float32');
     const s = await ort.InferenceSession.create(serializeModel(g.build()));
-    // 4 x 5 map with a hot border: interior cells are 1..6 (rows 1-2, cols 1-3).
-    const m = Float32Array.from([9, 9, 9, 9, 9, 9, 1, 2, 3, 9, 9, 4, 5, 6, 9, 9, 9, 9, 9, 9]);
-    const y = (await s.run({ x: new ort.Tensor('float32', m, [1, 1, 4, 5]) })).y.data as Float32Array;
+    const y = (await s.run({ x: new ort.Tensor('float32', m, [1, 1, h, w]) })).y.data as Float32Array;
     await s.release();
-    expect(Array.from(y)).toEqual([1, 1, 2, 3, 3, 1, 1, 2, 3, 3, 4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
+    return Array.from(y);
+  }
+
+  it('replaces the outer cells by the nearest interior cell and keeps the interior', async () => {
+    // 8 x 8 map: a hot 1-cell border around interior values 0..35; ⌊8 / 8⌋ = 1 cell even though 3 are asked.
+    const m = new Float32Array(64).fill(9);
+    for (let y = 1; y < 7; y++) for (let x = 1; x < 7; x++) m[y * 8 + x] = (y - 1) * 6 + (x - 1);
+    const y = await band(m, 8, 8, 3);
+    const at = (r: number, c: number) => y[r * 8 + c];
+    expect(at(0, 0)).toBe(0); // corner -> nearest interior corner
+    expect(at(0, 4)).toBe(3); // top edge -> the interior cell below it
+    expect(at(7, 7)).toBe(35);
+    expect(at(4, 0)).toBe(18); // left edge
+    for (let r = 1; r < 7; r++) for (let c = 1; c < 7; c++) expect(at(r, c)).toBe(m[r * 8 + c]);
+  });
+
+  it('a wide enough map gets the full band', async () => {
+    const m = Float32Array.from({ length: 24 * 32 }, (_, i) => i);
+    const y = await band(m, 24, 32, 3);
+    expect(y[0]).toBe(m[3 * 32 + 3]); // corner -> cell (3, 3)
+    expect(y[10 * 32 + 31]).toBe(m[10 * 32 + 28]); // right edge -> column 28
   });
 });

@@ -324,9 +324,12 @@ export class ReviewStore extends Store<ReviewState> {
     return { first: result.viewFile ? this.client.assetUrl({ kind: 'file', path: result.viewFile }) : full, full };
   }
 
-  /** A decoded picture by URL (cached per run). */
-  image(url: string, label: string): Promise<HTMLImageElement> {
-    return cached(this.images, url, IMAGE_CACHE, () => loadImage(url, label));
+  /**
+   * A decoded picture by URL, cached per run unless `keep` is false (originals that replace a view: a decoded
+   * 4096² original is 64 MB, so only the ≤ 1024 px views, or originals without a view, are kept).
+   */
+  image(url: string, label: string, keep = true): Promise<HTMLImageElement> {
+    return keep ? cached(this.images, url, IMAGE_CACHE, () => loadImage(url, label)) : loadImage(url, label);
   }
 
   /** Warms what showing a result first needs (its map and first picture), e.g. for the rows next to the selection. */

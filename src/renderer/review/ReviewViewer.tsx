@@ -91,7 +91,7 @@ export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; vi
             if (cancelled) return;
             if (!full) {
               store
-                .image(urls.full, r.path)
+                .image(urls.full, r.path, false)
                 .then((original) => {
                   if (!cancelled) setLoaded((l) => (l && l.path === r.path ? { ...l, image: original, full: true } : l));
                 })

@@ -6,9 +6,11 @@
  *   scripts/bench/core_torch_throughput.py under /usr/bin/python3 (skipped with the reason when not importable).
  * - core.magnetic_tile.<backbone>: PatchCore with its default settings on the magnetic-tile split of
  *   bench/lib/anomaly.ts, for the backbones random-init ResNet, CoRe on NEU-Seg (fixed budget), CoRe on magnetic
- *   tile's own training images (same budget), the committed default CoRe backbone, and ImageNet MobileNetV2.
- *   Target: CoRe beats random init by >= 0.05 image AUROC.
- * Env: CORE_BENCH_STEPS (pretraining budget per CoRe backbone in steps of 16 images, default 80: a step budget
+ *   tile's own training images (same budget), the committed default CoRe backbone, and ImageNet MobileNetV2; plus
+ *   the control core_init: the CoRe encoder at its initialisation with BatchNorm statistics re-estimated on the
+ *   magnetic-tile training images (recalibrate.ts), which separates what pretraining adds from what the BN
+ *   architecture and recalibration alone do. Target: CoRe beats random init by >= 0.05 image AUROC.
+ * Env: CORE_BENCH_STEPS (pretraining budget per CoRe backbone in steps of CORE_BENCH_BATCH images (default 8), default 80: a step budget
  * rather than minutes so the comparison does not depend on how contended the machine was), CORE_BENCH_DIR (keep/reuse the
  * pretrained backbones there; default a temp dir), BENCH_MAX_TEST (evenly spaced test subset), CORE_BENCH_ONLY
  * (comma list of: augment, throughput, patchcore), CORE_BENCH_BACKBONES (comma list of the backbone record names
@@ -16,6 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +26,10 @@ import { probeShapes } from '../src/main/engine/autodiff/shapes.js';
 import { buildTrainingModel } from '../src/main/engine/optim/trainingGraph.js';
 import { Trainer } from '../src/main/engine/runtime/trainer.js';
 import { EpochOrder, loadSources, makeCoreBatch } from '../src/main/models/core/augment.js';
-import { buildCorePretrainGraph } from '../src/main/models/core/network.js';
-import { pretrainCore } from '../src/main/models/core/pretrain.js';
+import { buildCoreBackbone, buildCorePretrainGraph } from '../src/main/models/core/network.js';
+import { recalibrateBatchNorm, weightsOf } from '../src/main/models/core/recalibrate.js';
+import { backboneBytes } from '../src/main/models/backbones/index.js';
+import { DEFAULT_RESTORATIVE_WEIGHT, pretrainCore } from '../src/main/models/core/pretrain.js';
 import { patchcore } from '../src/main/models/patchcore/index.js';
 import { DATA, machine, magneticTile, metricFields, r4, trainAndEval, type Emit } from './lib/anomaly.js';
 import { TORCH_PYTHON, torchUnavailableReason } from './engine-pytorch.js';
@@ -33,6 +38,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NEU = path.join(DATA, 'neu-seg', 'images', 'training');
 const SIZE = 128;
 const BATCH = 16;
+/** Pretraining batch of the compared CoRe backbones (throughput is measured at BATCH). */
+const PRETRAIN_BATCH = Number(process.env.CORE_BENCH_BATCH ?? 8);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -61,7 +68,7 @@ async function benchAugment(emit: Emit): Promise<void> {
 async function benchThroughput(emit: Emit): Promise<void> {
   const { images } = await throughputSources();
   const order = new EpochOrder(images.length, 0);
-  const net = buildCorePretrainGraph({ seed: 0, batch: BATCH, imageSize: SIZE, temperature: 0.2, restorativeWeight: 5 });
+  const net = buildCorePretrainGraph({ seed: 0, batch: BATCH, imageSize: SIZE, temperature: 0.2, restorativeWeight: DEFAULT_RESTORATIVE_WEIGHT });
   const batch = makeCoreBatch(images, order, 0, 0, BATCH, SIZE);
   const training = buildTrainingModel(net.model, { loss: net.loss, params: net.params, optimizer: { kind: 'adamw', weightDecay: 1e-4 }, clipGradNorm: 5, shapes: await probeShapes(net.model, batch), reportOutputs: net.terms });
   const trainer = await Trainer.create(training, { threads: 2 });
@@ -98,8 +105,21 @@ async function benchThroughput(emit: Emit): Promise<void> {
 async function coreBackbone(dir: string, name: string, files: string[], steps: number, emit: Emit): Promise<string> {
   const out = path.join(dir, `${name}.onnx`);
   if (existsSync(out)) return out;
-  const res = await pretrainCore({ files, out, workDir: path.join(dir, `${name}.work`), dataLabel: name, imageSize: SIZE, batch: BATCH, seed: 0, steps });
-  emit({ bench: `core.pretrain.${name}`, value: r4(res.seconds), unit: 's', images: res.images, steps: res.steps, total_steps: res.totalSteps, first_loss: r4(res.first?.loss), last_loss: r4(res.last?.loss), images_per_s: r4((res.steps * BATCH) / res.seconds), ...machine() });
+  const work = path.join(dir, `${name}.work`);
+  const resume = existsSync(path.join(work, 'core-checkpoint.onnx'));
+  const res = await pretrainCore({ files, out, workDir: work, dataLabel: name, imageSize: SIZE, batch: PRETRAIN_BATCH, seed: 0, steps, resume });
+  emit({ bench: `core.pretrain.${name}`, value: r4(res.seconds), unit: 's', images: res.images, steps: res.steps, total_steps: res.totalSteps, batch: PRETRAIN_BATCH, first_loss: r4(res.first?.loss), last_loss: r4(res.last?.loss), images_per_s: r4(((res.steps - res.startStep) * PRETRAIN_BATCH) / res.seconds), ...machine() });
+  return out;
+}
+
+/** The control: the CoRe encoder at initialisation (seed 0), BatchNorm statistics re-estimated on `files`. */
+async function initialBackbone(dir: string, files: string[]): Promise<string> {
+  const out = path.join(dir, 'core-init.onnx');
+  const initial = buildCoreBackbone(new Map(), { name: 'core-init', provenance: '' });
+  const { images } = await loadSources(files, SIZE);
+  const weights = await recalibrateBatchNorm(weightsOf(initial.model), images);
+  const provenance = `CoRe encoder at initialisation (seed 0, no pretraining), BatchNorm statistics re-estimated on ${Math.min(64, images.length)} magnetic-tile training images`;
+  await writeFile(out, backboneBytes(buildCoreBackbone(weights, { name: 'core-init', provenance })));
   return out;
 }
 
@@ -115,12 +135,14 @@ async function benchPatchcore(emit: Emit): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-core-models-'));
   try {
-    const wanted = new Set((process.env.CORE_BENCH_BACKBONES ?? 'random_resnet,core_neu,core_mt,core_default,imagenet_mobilenetv2').split(','));
+    const wanted = new Set((process.env.CORE_BENCH_BACKBONES ?? 'random_resnet,core_init,core_neu,core_mt,core_default,imagenet_mobilenetv2').split(','));
+    const mtTrain = mt.split.train.map((r) => path.join(mt.root, r.path));
     const backbones: [string, string][] = [];
     if (wanted.has('random_resnet')) backbones.push(['random_resnet', 'resnet']);
+    if (wanted.has('core_init')) backbones.push(['core_init', await initialBackbone(dir, mtTrain)]);
     if (wanted.has('core_neu') && !existsSync(NEU)) emit({ bench: 'core.magnetic_tile.core_neu', skipped: `${NEU} is absent` });
     else if (wanted.has('core_neu')) backbones.push(['core_neu', await coreBackbone(dir, 'core-neu', readdirSync(NEU).map((f) => path.join(NEU, f)), steps, emit)]);
-    if (wanted.has('core_mt')) backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mt.split.train.map((r) => path.join(mt.root, r.path)), steps, emit)]);
+    if (wanted.has('core_mt')) backbones.push(['core_mt', await coreBackbone(dir, 'core-mt', mtTrain, steps, emit)]);
     if (wanted.has('core_default')) backbones.push(['core_default', 'core-default']);
     if (wanted.has('imagenet_mobilenetv2')) backbones.push(['imagenet_mobilenetv2', 'mobilenetv2']);
     const results: Record<string, number | null> = {};
@@ -131,7 +153,7 @@ async function benchPatchcore(emit: Emit): Promise<void> {
     }
     if (results.random_resnet === undefined) return;
     const base = results.random_resnet ?? 0;
-    for (const k of ['core_neu', 'core_mt', 'core_default']) {
+    for (const k of ['core_init', 'core_neu', 'core_mt', 'core_default']) {
       if (results[k] === undefined || results[k] === null) continue;
       emit({ bench: `core.magnetic_tile.${k}.gain_over_random`, value: r4(results[k]! - base), unit: 'image AUROC', target: '>= 0.05', pass: results[k]! - base >= 0.05, vs_imagenet: results.imagenet_mobilenetv2 === undefined ? null : r4(results[k]! - results.imagenet_mobilenetv2!) });
     }

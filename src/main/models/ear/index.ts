@@ -80,10 +80,10 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     method: 'ear',
     req,
     backbone,
-    features: backbone.features.filter((f) => f.name === level.name),
+    features: backbone.features.filter((f) => f.name === level.name || (params.errorSpace === 'feature' && params.featureLevels.includes(f.name))),
     spec,
     valScores: result.valScores,
-    inGraph: '/255, gray, attention mask, mosaic, U-Net and error map',
+    inGraph: `/255, ${params.photometric ? 'photometric standardisation, ' : ''}gray, attention mask, mosaic, U-Net and ${params.errorSpace}-space error map`,
     params: { ...params, trainingCrop: result.crop, loop: result.loop, timings: result.timings },
     started,
   });

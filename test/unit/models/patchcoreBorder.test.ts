@@ -4,6 +4,7 @@ import { serializeModel } from '../../../src/main/engine/onnx/proto.js';
 import { resolveBackbone } from '../../../src/main/models/backbones/index.js';
 import { clampBorder } from '../../../src/main/models/patchcore/anomalyMap.js';
 import { patchFeatures } from '../../../src/main/models/patchcore/network.js';
+import { aggregateFor } from '../../../src/main/models/patchcore/index.js';
 import { buildPatchCoreGraph, type PatchCoreParams } from '../../../src/main/models/patchcore/train.js';
 import { openSession, ort } from '../../../src/main/models/session.js';
 
@@ -72,8 +73,8 @@ describe('PatchCore flip test-time augmentation', () => {
     const scale = new Float32Array(C).fill(1);
     const [H, W] = [32, 48];
     const img = new Uint8Array(3 * H * W).map((_, i) => (i * 7919 + (i >> 5) * 31) % 256);
-    const mirror = (a: Uint8Array | Float32Array, planes: number) => {
-      const out = a.slice();
+    const mirror = <T extends Uint8Array | Float32Array>(a: T, planes: number): T => {
+      const out = a.slice() as T;
       for (let p = 0; p < planes; p++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[(p * H + y) * W + x] = a[(p * H + y) * W + (W - 1 - x)];
       return out;
     };
@@ -97,5 +98,18 @@ describe('PatchCore flip test-time augmentation', () => {
     }
     expect(differs).toBeGreaterThan(1e-3); // the mirror really gives another map
     expect(err).toBeLessThan(1e-4);
+  });
+});
+
+describe('PatchCore default neighbourhood per image size', () => {
+  it('is the 256 px default at 256 px, keeps its share of the image elsewhere, odd and at least 3', () => {
+    expect(aggregateFor(256, 9)).toEqual([9, 9]);
+    expect(aggregateFor(256, [5, 11])).toEqual([5, 11]);
+    expect(aggregateFor(64, 9)).toEqual([3, 3]);
+    expect(aggregateFor(128, 9)).toEqual([5, 5]);
+    for (const size of [32, 100, 200, 300, 384, 512]) for (const a of aggregateFor(size, [5, 11])) {
+      expect(a % 2).toBe(1);
+      expect(a).toBeGreaterThanOrEqual(3);
+    }
   });
 });

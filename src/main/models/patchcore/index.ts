@@ -36,13 +36,30 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
     // AUROC (README.md runs 8-11): one hot pixel on striation noise no longer outranks a real defect's area.
     scoreTopFraction: 0.1,
     photometric: true,
+    // Local-average neighbourhood per level, in that level's cells at a 256 px short side (9 x 9 at stride 8 and
+    // 13 x 13 at stride 16; train() scales it to other image sizes): on magnetic tile 0.940 / 0.859 image / pixel
+    // AUROC vs 0.884 / 0.761 for 3 x 3 (README.md runs 25-33): averaging over a wide neighbourhood suppresses the
+    // tile's striation noise that dominated the nearest-neighbour distances. PRO drops (0.633 vs 0.697).
+    aggregate: [9, 13],
   };
+}
+
+/**
+ * The default neighbourhood was chosen at a 256 px short side; at another --image-size it keeps the same share of
+ * the image (an odd side, at least 3), so a 64 px input is not averaged over its whole width.
+ */
+export function aggregateFor(imageSize: number, at256: PatchCoreParams['aggregate'] = 3): [number, number] {
+  const sides = typeof at256 === 'object' ? at256 : [at256, at256];
+  const scaled = (a: number) => Math.max(3, 2 * Math.round((a * (imageSize / 256) - 1) / 2) + 1);
+  return [scaled(sides[0]), scaled(sides[1])];
 }
 
 async function train(req: TrainRequest): Promise<TrainedModel> {
   const started = performance.now();
   const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
-  const params: PatchCoreParams = { ...defaultParams(backbone), ...(req.imageSize ? { imageSize: req.imageSize } : {}), ...(req.params as Partial<PatchCoreParams>) };
+  const base = defaultParams(backbone);
+  const imageSize = req.imageSize ?? base.imageSize;
+  const params: PatchCoreParams = { ...base, imageSize, aggregate: aggregateFor(imageSize, base.aggregate), ...(req.params as Partial<PatchCoreParams>) };
   const result = await trainPatchCore(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const json = oneClassModelJson({

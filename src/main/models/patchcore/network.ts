@@ -22,8 +22,8 @@ export interface FeatureLevels {
    * otherwise makes every tile edge look unlike the bank's interior patches (README.md "border").
    */
   reflectPad?: number;
-  /** Side of the square local-average neighbourhood (PatchCore's aggregation); 3 unless given. */
-  aggregate?: number;
+  /** Side of the square local-average neighbourhood (PatchCore's aggregation), one for both levels or one per level (in each level's own cells); 3 unless given. */
+  aggregate?: number | [number, number];
 }
 
 /** Slices a 1-D shape tensor [start, end). */
@@ -53,11 +53,12 @@ export function patchFeatures(g: GraphBuilder, backbone: Backbone, unit: string,
   const pad = cfg.reflectPad ?? 0;
   const input = pad > 0 ? g.op('Pad', [unit, g.constInt64([0, 0, pad, pad, 0, 0, pad, pad])], { mode: 'reflect' }, 'reflect_padded') : unit;
   const feats = embedBackbone(g, backbone, input, [...cfg.levels]);
-  const a = cfg.aggregate ?? 3;
-  const lo = Math.floor((a - 1) / 2);
-  const pooled = cfg.levels.map((l) =>
-    g.op('AveragePool', [feats[l]], { kernel_shape: [a, a], strides: [1, 1], pads: [lo, lo, a - 1 - lo, a - 1 - lo], count_include_pad: 0 }, `aggregate_${l}`),
-  );
+  const sides = typeof cfg.aggregate === 'object' ? cfg.aggregate : [cfg.aggregate ?? 3, cfg.aggregate ?? 3];
+  const pooled = cfg.levels.map((l, i) => {
+    const a = sides[i];
+    const lo = Math.floor((a - 1) / 2);
+    return g.op('AveragePool', [feats[l]], { kernel_shape: [a, a], strides: [1, 1], pads: [lo, lo, a - 1 - lo, a - 1 - lo], count_include_pad: 0 }, `aggregate_${l}`);
+  });
   const fineShape = g.op('Shape', [pooled[0]]);
   const coarseShape = g.op('Shape', [pooled[1]]);
   const sizes = g.op('Concat', [shapeSlice(g, coarseShape, 0, 2), shapeSlice(g, fineShape, 2, 4)], { axis: 0 });

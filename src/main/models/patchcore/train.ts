@@ -41,8 +41,8 @@ export interface PatchCoreParams {
   photometric: boolean;
   /** Reflect padding in input px around the image before the backbone, cropped after (network.ts); 0 = none. */
   reflectPad?: number;
-  /** Local-average neighbourhood side (3 unless given). */
-  aggregate?: number;
+  /** Local-average neighbourhood side, for both levels or per level (3 unless given; network.ts). */
+  aggregate?: number | [number, number];
   /** Average the patch scores of the image and its horizontal mirror (2x inference cost). */
   flipTta?: boolean;
   /** Patch-grid cells along each edge replaced by the nearest interior cell before the map (anomalyMap.ts clampBorder). */

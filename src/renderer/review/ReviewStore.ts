@@ -12,7 +12,6 @@ import type { DecisionKind, ReviewModelEntry, ReviewResult, ReviewRun } from '..
 import type { DatasetSummary, Split } from '../../shared/dataset.js';
 import type { ColormapName } from '../editor/render/heatmapOverlay.js';
 import { Store } from '../state/store.js';
-import { loadImage } from '../viewer/loadImage.js';
 import { loadMapFile } from './anomalyMaps.js';
 
 export interface ReviewState {
@@ -45,6 +44,27 @@ const MAP_CACHE = 8;
 /** Decoded pictures kept (the shown one, its neighbours, the last few): a decoded 1024² image is 4 MB. */
 const IMAGE_CACHE = 6;
 
+/**
+ * Fetches and decodes a picture into an ImageBitmap. Not an <img>: a 2D canvas (Konva) drawing an <img> decodes it
+ * again, lazily, on the main thread when the frame is flushed (a trace of bench/review.ts showed 77 ms of
+ * "Decode Image" inside CanvasRenderingContext2D::FinalizeFrame per selection, even after img.decode()); an
+ * ImageBitmap from a Blob is decoded once, off the main thread, and draws without decoding.
+ */
+async function loadBitmap(url: string, label: string): Promise<ImageBitmap> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`Could not load ${label}: ${e instanceof Error ? e.message : String(e)}.`);
+  }
+  if (!res.ok) throw new Error(`Could not load ${label}: the file is missing, unreadable or not an image (HTTP ${res.status}).`);
+  try {
+    return await createImageBitmap(await res.blob());
+  } catch {
+    throw new Error(`Could not load ${label}: the file is missing, unreadable or not an image.`);
+  }
+}
+
 /** Most-recently-used cache of promises: a hit moves to the end, the oldest beyond `limit` are dropped, a failure is forgotten. */
 function cached<V>(cache: Map<string, Promise<V>>, key: string, limit: number, make: () => Promise<V>): Promise<V> {
   let p = cache.get(key);
@@ -73,7 +93,7 @@ export class ReviewStore extends Store<ReviewState> {
   /** Decoded maps by file, most recent last (small LRU: a 1024² map is 4 MB). */
   private readonly maps = new Map<string, Promise<LoadedMap>>();
   /** Decoded images by URL (the run's JPEG views and originals). */
-  private readonly images = new Map<string, Promise<HTMLImageElement>>();
+  private readonly images = new Map<string, Promise<ImageBitmap>>();
   private unsubscribe: (() => void) | null = null;
   /** Results that arrived since the last re-sort; batched so a fast run re-sorts once per frame, not per image. */
   private pending: ReviewResult[] = [];
@@ -328,8 +348,8 @@ export class ReviewStore extends Store<ReviewState> {
    * A decoded picture by URL, cached per run unless `keep` is false (originals that replace a view: a decoded
    * 4096² original is 64 MB, so only the ≤ 1024 px views, or originals without a view, are kept).
    */
-  image(url: string, label: string, keep = true): Promise<HTMLImageElement> {
-    return keep ? cached(this.images, url, IMAGE_CACHE, () => loadImage(url, label)) : loadImage(url, label);
+  image(url: string, label: string, keep = true): Promise<ImageBitmap> {
+    return keep ? cached(this.images, url, IMAGE_CACHE, () => loadBitmap(url, label)) : loadBitmap(url, label);
   }
 
   /** Warms what showing a result first needs (its map and first picture), e.g. for the rows next to the selection. */

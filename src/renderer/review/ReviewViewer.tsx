@@ -19,7 +19,7 @@ import type { ReviewState, ReviewStore } from './ReviewStore.js';
 
 interface Loaded {
   path: string;
-  image: HTMLImageElement;
+  image: ImageBitmap;
   /** The original's size (the view may be smaller). */
   size: { width: number; height: number };
   full: boolean;

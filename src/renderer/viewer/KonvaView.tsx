@@ -12,7 +12,8 @@ import type { MaskOverlay } from './maskOverlay.js';
 
 export interface KonvaViewProps {
   store: ViewerStore;
-  image: HTMLImageElement | null;
+  /** An ImageBitmap draws without a decode on the main thread (see review/ReviewStore.ts loadBitmap). */
+  image: HTMLImageElement | ImageBitmap | null;
   mask: MaskOverlay | null;
   /** Receives the image pixel under the pointer (or null when outside); write it to the DOM, not to state. */
   onPointerPixel?: (p: { x: number; y: number } | null) => void;
@@ -34,8 +35,9 @@ export function KonvaView({ store, image, mask, onPointerPixel, imageSize, onDra
   pointerPixel.current = onPointerPixel;
   const drawn = useRef(onDraw);
   drawn.current = onDraw;
-  const width = imageSize?.width ?? image?.naturalWidth ?? 0;
-  const height = imageSize?.height ?? image?.naturalHeight ?? 0;
+  const natural = image instanceof HTMLImageElement ? { width: image.naturalWidth, height: image.naturalHeight } : image;
+  const width = imageSize?.width ?? natural?.width ?? 0;
+  const height = imageSize?.height ?? natural?.height ?? 0;
   const hasStage = size.width > 0 && size.height > 0;
 
   // Viewport size: the only thing here that re-renders, and only on resize.

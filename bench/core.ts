@@ -14,7 +14,8 @@
  * rather than minutes so the comparison does not depend on how contended the machine was), CORE_BENCH_DIR (keep/reuse the
  * pretrained backbones there; default a temp dir), BENCH_MAX_TEST (evenly spaced test subset), CORE_BENCH_ONLY
  * (comma list of: augment, throughput, patchcore), CORE_BENCH_BACKBONES (comma list of the backbone record names
- * to run, e.g. core_neu,random_resnet; default all).
+ * to run, e.g. core_neu,random_resnet; default all), CORE_BENCH_PATCHCORE (JSON PatchCore params over its defaults,
+ * e.g. '{"aggregate":3}' to compare with rows measured before the 9 x 9 / 13 x 13 default of commit 1627775).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -147,9 +148,10 @@ async function benchPatchcore(emit: Emit): Promise<void> {
     if (wanted.has('imagenet_mobilenetv2')) backbones.push(['imagenet_mobilenetv2', 'mobilenetv2']);
     const results: Record<string, number | null> = {};
     for (const [name, backbone] of backbones) {
-      const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone }, name);
+      const params = process.env.CORE_BENCH_PATCHCORE ? JSON.parse(process.env.CORE_BENCH_PATCHCORE) : undefined;
+      const { trained, r } = await trainAndEval(patchcore, mt, tmp, { backbone, ...(params ? { params } : {}) }, name);
       results[name] = r.metrics.image.auroc;
-      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, provenance: trained.json.backbone.provenance, ...machine() });
+      emit({ bench: `core.magnetic_tile.${name}`, backbone: trained.json.backbone.name, ...metricFields(r), train_s: Math.round(trained.json.training.seconds * 10) / 10, provenance: trained.json.backbone.provenance, patchcore_aggregate: (trained.json.params as { aggregate?: unknown }).aggregate, ...machine() });
     }
     if (results.random_resnet === undefined) return;
     const base = results.random_resnet ?? 0;

@@ -76,6 +76,7 @@ describe('CoRe pretraining', () => {
     const backbone = loadBackboneFile(out);
     expect(backbone.features.map((f) => [f.name, f.stride])).toEqual([['layer1', 4], ['layer2', 8], ['layer3', 16]]);
     expect(backbone.provenance).toMatch(/CoRe/);
+    expect(backbone.provenance).toMatch(/standardised views, BatchNorm statistics re-estimated/);
     const session = await ort.InferenceSession.create(serializeModel(backbone.model));
     const r = await session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]) });
     expect(r.layer2.dims).toEqual([1, 128, 8, 8]);

@@ -36,6 +36,9 @@ describe('PatchCore on generated blob defects (CLI end to end)', () => {
     const folder = await readModelFolder(modelDir);
     expect(folder.json.method).toBe('patchcore');
     expect(folder.json.thresholdSource).toBe('quantile-good');
+    // Neighbourhood and blur chosen at 256 px keep their share of a 64 px image (index.ts aggregateFor).
+    expect((folder.json.params as { aggregate: number[] }).aggregate).toEqual([3, 3]);
+    expect((folder.json.params as { sigma: number }).sigma).toBe(2);
     expect(folder.json.threshold).toBeGreaterThan(0);
     expect(c.err.some((l) => /features/.test(l))).toBe(true); // progress on stderr
   });
@@ -64,7 +67,7 @@ describe('PatchCore on generated blob defects (CLI end to end)', () => {
     expect(map.depth).toBe('ushort');
     expect([map.width, map.height]).toEqual([64, 64]);
     const { data: maskPx } = await sharp(path.join(data, 'ground_truth/blob/000_mask.png')).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    // The map is higher on the blob than elsewhere (smoothing with σ = 4 px spreads it, so compare means).
+    // The map is higher on the blob than elsewhere (the blur spreads it, so compare means).
     let inSum = 0;
     let inN = 0;
     let outSum = 0;

@@ -20,8 +20,19 @@ export type OptimizerConfig =
 export function stateSlots(cfg: OptimizerConfig): string[] {
   if (cfg.kind === 'sgd') return (cfg.momentum ?? 0) !== 0 ? ['momentum'] : [];
   // Scaled moments (not torch's m, v): named differently so a checkpoint holding unscaled `opt.m.*` / `opt.v.*`
-  // is not silently read with the wrong scale.
+  // is not silently read with the wrong scale (legacySlot converts it on resume).
   return ['ms', 'vs'];
+}
+
+/**
+ * A checkpoint written before the scaled moments (torch's unscaled `opt.m.*` / `opt.v.*`) still resumes: slot
+ * `ms` is read from `m` times 1/(1-b1), `vs` from `v` times 1/(1-b2). Null where a slot has no older form.
+ */
+export function legacySlot(cfg: OptimizerConfig, slot: string): { slot: string; scale: number } | null {
+  if (cfg.kind === 'sgd') return null;
+  if (slot === 'ms') return { slot: 'm', scale: 1 / (1 - (cfg.beta1 ?? 0.9)) };
+  if (slot === 'vs') return { slot: 'v', scale: 1 / (1 - (cfg.beta2 ?? 0.999)) };
+  return null;
 }
 
 export interface UpdateContext {

@@ -13,7 +13,7 @@ import { normalizeForTraining } from '../autodiff/normalize.js';
 import type { ShapeMap } from '../autodiff/shapes.js';
 import { GraphBuilder, valueInfo } from '../onnx/graph.js';
 import { onnx, tensorToArray, type DType, type ModelProto, type TypedArray } from '../onnx/proto.js';
-import { emitUpdate, stateSlots, type OptimizerConfig } from './optimizers.js';
+import { emitUpdate, legacySlot, stateSlots, type OptimizerConfig } from './optimizers.js';
 
 export interface TrainingOptions {
   loss: string;
@@ -37,6 +37,8 @@ export interface StateSlot {
   /** Initial value: the initializer's data for parameters and running stats, zeros for optimizer slots. */
   initial: TypedArray;
   kind: 'param' | 'optimizer' | 'running';
+  /** An older checkpoint name of this slot and the factor its values need (optimizers.ts legacySlot). */
+  legacy?: { input: string; scale: number };
 }
 
 export interface TrainingModel {
@@ -131,7 +133,9 @@ export function buildTrainingModel(source: ModelProto, opts: TrainingOptions): T
     state.push({ input: p, output: out, dtype, dims, initial: data, kind: 'param' });
     for (const s of slotNames) {
       const o = renameOutput(gb, upd.state[s], `next.opt.${s}.${p}`);
-      state.push({ input: slotInputs[s], output: o, dtype, dims, initial: new Float32Array(data.length), kind: 'optimizer' });
+      const old = legacySlot(opts.optimizer, s);
+      const legacy = old ? { input: `opt.${old.slot}.${p}`, scale: old.scale } : undefined;
+      state.push({ input: slotInputs[s], output: o, dtype, dims, initial: new Float32Array(data.length), kind: 'optimizer', legacy });
     }
   });
   for (const r of running) {

@@ -120,12 +120,15 @@ export class Trainer {
   /** Restores parameters / optimizer state / step from checkpoint data (names must match state inputs). */
   restore(data: CheckpointData): void {
     for (const s of this.training.state) {
-      const v = data.tensors.get(s.input);
+      const legacy = s.legacy && !data.tensors.has(s.input) ? data.tensors.get(s.legacy.input) : undefined;
+      const v = legacy ?? data.tensors.get(s.input);
       if (!v) continue;
       if (v.data.length !== s.initial.length) {
-        throw new StudioError('BAD_REQUEST', `Checkpoint tensor "${s.input}" has ${v.data.length} values, the model needs ${s.initial.length}.`);
+        throw new StudioError('BAD_REQUEST', `Checkpoint tensor "${legacy ? s.legacy!.input : s.input}" has ${v.data.length} values, the model needs ${s.initial.length}.`);
       }
-      (this.current.get(s.input)!.data as Float32Array).set(v.data as Float32Array);
+      const target = this.current.get(s.input)!.data as Float32Array;
+      target.set(v.data as Float32Array);
+      if (legacy) for (let i = 0; i < target.length; i++) target[i] *= s.legacy!.scale;
     }
     this.t = data.step;
   }

@@ -83,6 +83,30 @@ describe('optimizers as ONNX subgraphs (one session.run = forward + backward + u
     await trainer.release();
   });
 
+  it('resumes a checkpoint written with the older unscaled moments (opt.m / opt.v) at the right scale', async () => {
+    // 3 steps in torch's form, handed over as torch's m and v, then 2 more steps here = the 5-step torch reference.
+    const cfg: OptimizerConfig = { kind: 'adam', beta1: 0.8, beta2: 0.99 };
+    const [w0, c, lr] = [[0.5, -1, 2], [1, -2, 0.25], 0.1];
+    const w3 = reference(cfg, w0, c, lr, 3);
+    const m3 = c.map((g) => (1 - 0.8 ** 3) * g); // constant gradient: m_t = (1 - b1^t) g, v_t = (1 - b2^t) g^2
+    const v3 = c.map((g) => (1 - 0.99 ** 3) * g * g);
+    const { model, loss } = linearModel(w0, c);
+    const tm = buildTrainingModel(model, { loss, optimizer: cfg, shapes: await probeShapes(model, {}), frozen: ['frozen', 'c'] });
+    const trainer = await Trainer.create(tm, { provider: CPU, threads: 1 });
+    const t = (xs: number[]) => ({ dims: [xs.length], data: Float32Array.from(xs) });
+    trainer.restore({ step: 3, tensors: new Map([['w', t(w3)], ['opt.m.w', t(m3)], ['opt.v.w', t(v3)]]) });
+    for (let i = 0; i < 2; i++) await trainer.trainStep({}, lr);
+    const ref = reference(cfg, w0, c, lr, 5);
+    Array.from(trainer.stateTensors().get('w')!.data as Float32Array).forEach((x, i) => expect(x).toBeCloseTo(ref[i], 5));
+    // Read unscaled, the moments would give other weights: the scale is what the test checks.
+    const wrong = await Trainer.create(buildTrainingModel(model, { loss, optimizer: cfg, shapes: await probeShapes(model, {}), frozen: ['frozen', 'c'] }), { provider: CPU, threads: 1 });
+    wrong.restore({ step: 3, tensors: new Map([['w', t(w3)], ['opt.ms.w', t(m3)], ['opt.vs.w', t(v3)]]) });
+    for (let i = 0; i < 2; i++) await wrong.trainStep({}, lr);
+    expect(Math.max(...Array.from(wrong.stateTensors().get('w')!.data as Float32Array).map((x, i) => Math.abs(x - ref[i])))).toBeGreaterThan(1e-3);
+    await trainer.release();
+    await wrong.release();
+  });
+
   it('clips by global norm', async () => {
     const cfg: OptimizerConfig = { kind: 'sgd' };
     const { w, trainer } = await trainLinear(cfg, 2, 0.5);

@@ -27,15 +27,14 @@
  * annotate.brush_zoomed.frame_ms (100 % zoom), annotate.brush.main_thread_cpu_ms_per_frame,
  * annotate.brush.pointer_handler_ms, annotate.brush.commit_ms, annotate.idle.frame_ms, annotate.open_s.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { findChromium } from '../scripts/find-chromium.mjs';
-import { DEFAULT_RENDERER_DIR, startBrowserModeServer } from '../src/main/server/index.js';
+import { chromiumOrSkip } from './lib/browser.js';
+import { startBrowserModeServer } from '../src/main/server/index.js';
 import { rendererMainCpuMs, round, stats } from './grid.js';
 
 const SIZE = 4096;
@@ -111,15 +110,8 @@ async function makeImage(file: string): Promise<void> {
 }
 
 export async function run(emit: Emit): Promise<void> {
-  const found = findChromium();
-  if (!found) {
-    emit({ bench: 'annotate.brush.frame_ms', skipped: true, reason: 'No Chromium found (apt-get install chromium, npx playwright install chromium, or set $DEFECT_STUDIO_CHROMIUM).' });
-    return;
-  }
-  if (!existsSync(path.join(DEFAULT_RENDERER_DIR, 'index.html'))) {
-    emit({ bench: 'annotate.brush.frame_ms', skipped: true, reason: `The renderer is not built (${DEFAULT_RENDERER_DIR}); run \`npx vite build\`.` });
-    return;
-  }
+  const found = chromiumOrSkip(emit, 'annotate.brush.frame_ms');
+  if (!found) return;
   const scratch = await mkdtemp(path.join(tmpdir(), 'ds-bench-annotate-'));
   const root = path.join(scratch, 'large');
   await makeImage(path.join(root, 'good', 'big.png'));

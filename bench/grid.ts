@@ -22,15 +22,14 @@
  * grid.scroll_cold.frame_ms, grid.idle.frame_ms (same page, not scrolling), grid.open_s (open click to first
  * thumbnail decoded). Skipped with a reason when no Chromium is installed or the renderer is not built.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { findChromium } from '../scripts/find-chromium.mjs';
-import { DEFAULT_RENDERER_DIR, startBrowserModeServer } from '../src/main/server/index.js';
+import { chromiumOrSkip } from './lib/browser.js';
+import { startBrowserModeServer } from '../src/main/server/index.js';
 
 const IMAGES = 10_000;
 const DEFECT_EVERY = 10;
@@ -127,15 +126,8 @@ interface TraceEvent {
 }
 
 export async function run(emit: Emit): Promise<void> {
-  const found = findChromium();
-  if (!found) {
-    emit({ bench: 'grid.scroll.frame_ms', skipped: true, reason: 'No Chromium found (apt-get install chromium, npx playwright install chromium, or set $DEFECT_STUDIO_CHROMIUM).' });
-    return;
-  }
-  if (!existsSync(path.join(DEFAULT_RENDERER_DIR, 'index.html'))) {
-    emit({ bench: 'grid.scroll.frame_ms', skipped: true, reason: `The renderer is not built (${DEFAULT_RENDERER_DIR}); run \`npx vite build\`.` });
-    return;
-  }
+  const found = chromiumOrSkip(emit, 'grid.scroll.frame_ms');
+  if (!found) return;
   const scratch = await mkdtemp(path.join(tmpdir(), 'ds-bench-grid-'));
   const root = path.join(scratch, 'grid10k');
   const server = await (async () => {

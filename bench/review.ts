@@ -23,16 +23,15 @@
  * and the renderer main thread's CPU time per cold selection from a trace (independent of the shared machine's
  * load). review.run_s times the inspection run. Skipped with a reason without Chromium or a renderer build.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { findChromium } from '../scripts/find-chromium.mjs';
+import { chromiumOrSkip } from './lib/browser.js';
 import { main } from '../src/cli/index.js';
 import { rendererMainCpuMs } from './grid.js';
-import { DEFAULT_RENDERER_DIR, startBrowserModeServer } from '../src/main/server/index.js';
+import { startBrowserModeServer } from '../src/main/server/index.js';
 import { makeBlobDataset } from '../test/unit/models/synthetic.js';
 
 type Emit = (record: Record<string, unknown>) => void;
@@ -134,15 +133,8 @@ const SCROLL_TO_ROW = `(index) => new Promise((resolve) => {
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 export async function run(emit: Emit): Promise<void> {
-  const found = findChromium();
-  if (!found) {
-    emit({ bench: 'review.heatmap_select_ms', skipped: true, reason: 'No Chromium found (apt-get install chromium, npx playwright install chromium, or set $DEFECT_STUDIO_CHROMIUM).' });
-    return;
-  }
-  if (!existsSync(path.join(DEFAULT_RENDERER_DIR, 'index.html'))) {
-    emit({ bench: 'review.heatmap_select_ms', skipped: true, reason: `The renderer is not built (${DEFAULT_RENDERER_DIR}); run \`npx vite build\`.` });
-    return;
-  }
+  const found = chromiumOrSkip(emit, 'review.heatmap_select_ms');
+  if (!found) return;
   const scratch = await mkdtemp(path.join(tmpdir(), 'ds-bench-review-'));
   const root = path.join(scratch, 'blobs1024');
   const workspace = path.join(scratch, 'workspace');

@@ -28,7 +28,7 @@ import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
-import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
+import { anomalyMapAndScore, clampBorder } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
@@ -116,13 +116,6 @@ function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string)
   return { target, mask, feats };
 }
 
-/** Replaces a band of `m` cells along the borders of [N,1,H,W] by the nearest interior value. */
-function suppressBorder(g: GraphBuilder, err: string, m: number): string {
-  if (!(m > 0)) return err;
-  const interior = g.op('Slice', [err, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])]);
-  return g.op('Pad', [interior, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'edge' }, 'border_suppressed_error');
-}
-
 /** image -> front -> hint -> U-Net with `skips` (trained `weights` adopted when given): the picture and its recovery. */
 function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, weights: WeightMap | undefined, skips: readonly boolean[]): { target: string; recovered: string; mask: string; feats: Record<string, string> } {
   const { target, mask, feats } = front(g, backbone, p, image);
@@ -169,7 +162,7 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
     const weight = g.op('Add', [g.op('Mul', [cover, g.constFloat(1 - p.outsideMaskWeight)]), g.constFloat(p.outsideMaskWeight)]);
     err = g.op('Mul', [err, weight], {}, 'mask_weighted_error');
   }
-  err = suppressBorder(g, err, p.borderMargin);
+  err = clampBorder(g, err, p.borderMargin);
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
   const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });

@@ -19,6 +19,7 @@ import { sspcab } from '../../engine/layers/sspcab.js';
 import type { GraphBuilder } from '../../engine/onnx/graph.js';
 import { embedBackbone } from '../backbones/embed.js';
 import type { Backbone, FeatureSpec } from '../backbones/types.js';
+import { clampBorder } from '../patchcore/anomalyMap.js';
 
 export interface StudentConfig {
   /** Teacher levels, finest first; the student has one stage per level. */
@@ -199,16 +200,9 @@ export function combineLevelMaps(g: GraphBuilder, maps: string[]): string {
 }
 
 /**
- * Replaces a band of cells along the borders of a map [N,1,h,w] by the nearest interior value: m cells, but at
- * most ⌊side / 8⌋ per side (computed from the runtime shape, so small inputs keep most of their map). The rule of
- * EAR's border band (ear/train.ts), which there and here removes tile edges and dark margins of real shots from
- * the good images' maxima.
+ * KD's border band: m cells along the borders of a map [N,1,h,w] replaced by the nearest interior value, but at
+ * most ⌊side / 8⌋ per side, so small inputs keep most of their map (the shared band, patchcore/anomalyMap.ts).
  */
 export function suppressBorder(g: GraphBuilder, map: string, m: number): string {
-  if (!(m > 0)) return map;
-  const hw = g.op('Slice', [g.op('Shape', [map]), g.constInt64([2]), g.constInt64([4]), g.constInt64([0])]);
-  const band = g.op('Min', [g.op('Div', [hw, g.constInt64([8, 8])]), g.constInt64([m, m])], {}, 'border_band'); // [mh, mw]
-  const interior = g.op('Slice', [map, band, g.op('Sub', [hw, band]), g.constInt64([2, 3])]);
-  const pads = g.op('Concat', [g.constInt64([0, 0]), band, g.constInt64([0, 0]), band], { axis: 0 });
-  return g.op('Pad', [interior, pads], { mode: 'edge' }, 'border_suppressed_map');
+  return clampBorder(g, map, m, { atMostOneIn: 8 });
 }

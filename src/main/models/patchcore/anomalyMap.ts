@@ -19,20 +19,23 @@ export function gaussianKernel(sigma: number): Float32Array {
 }
 
 /**
- * Patch scores [N,1,h,w] with a band of `cells` grid cells along every edge replaced by the nearest interior cell
- * (index clamping with Gather, so maps narrower than the band stay valid). Tile edges and dark margins score high
- * on good images (the map's maximum lay on the border in most good test images, README.md); a defect that touches
- * the border is then judged by its interior part.
+ * A map or patch-score grid [N,1,h,w] with a band of `cells` cells along every edge replaced by the nearest interior
+ * cell (index clamping with Gather, so maps narrower than the band stay valid). Tile edges and dark margins score
+ * high on good images (the map's maximum lay on the border in most good test images, README.md); a defect that
+ * touches the border is then judged by its interior part. PatchCore, KD and EAR all use this one band;
+ * `atMostOneIn: k` caps it at ⌊side / k⌋ cells per side from the runtime shape (KD: small inputs keep most of
+ * their map).
  */
-export function clampBorder(g: GraphBuilder, patchScores: string, cells: number): string {
+export function clampBorder(g: GraphBuilder, patchScores: string, cells: number, opts: { atMostOneIn?: number } = {}): string {
   if (!(cells > 0)) return patchScores;
   const shape = g.op('Shape', [patchScores]);
   let out = patchScores;
   for (const axis of [2, 3]) {
     const len = g.op('Squeeze', [shapeSlice(g, shape, axis, axis + 1), g.constInt64([0])]);
+    const band = opts.atMostOneIn ? g.op('Min', [g.op('Div', [len, g.constInt64(opts.atMostOneIn)]), g.constInt64(cells)]) : g.constInt64(cells);
     const idx = g.op('Range', [g.constInt64(0), len, g.constInt64(1)]);
-    const hi = g.op('Max', [g.op('Sub', [len, g.constInt64(cells + 1)]), g.constInt64(0)]);
-    const clamped = g.op('Min', [g.op('Max', [idx, g.constInt64(cells)]), hi]);
+    const hi = g.op('Max', [g.op('Sub', [g.op('Sub', [len, band]), g.constInt64(1)]), g.constInt64(0)]);
+    const clamped = g.op('Min', [g.op('Max', [idx, band]), hi]);
     out = g.op('Gather', [out, clamped], { axis }, `border_clamped_${axis}`);
   }
   return out;

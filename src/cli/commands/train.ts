@@ -25,7 +25,7 @@ async function providerName(): Promise<string | null> {
 
 const usage = `Usage: node bin/defect-studio.js train --method METHOD --data DIR --out MODELDIR
          [--backbone NAME|PATH] [--image-size N] [--seed N] [--epochs N]
-         [--work-dir DIR [--resume]] [--progress bar|json] [--base MODELDIR] [--shots N]
+         [--work-dir DIR [--resume]] [--progress bar|json] [--base MODELDIR] [--shots N] [--aggregate N[,N]]
 
 Trains on the good training images of DIR and writes MODELDIR/model.onnx + model.json.
   MVTec AD layout: train/good is the training set (10% held out for the threshold), test/ is the test set.
@@ -43,6 +43,8 @@ Options:
   --shots       supervised methods: labelled images per defect class (params.shots)
   --work-dir    folder for checkpoints (checkpoint.onnx) and training state; Ctrl-C / SIGTERM checkpoint there
   --resume      continue from --work-dir's checkpoint (same data, settings and seed give the same result)
+  --aggregate   patchcore: local-average neighbourhood side in feature cells, one for all levels or one per
+                level, finest first (default 9,13 at 256 px; 3 suits ELPV-like cell images better)
   --skips       ear: U-Net skip switches at inference, shallow level first (default 0,1,1: shallow off)
   --progress    bar (default): a progress bar on stderr; json: one JSON object per line on stderr
                 ({"type":"progress","stage","step","totalSteps","epoch","losses","imagesPerSecond",
@@ -53,7 +55,7 @@ Progress goes to stderr; a JSON summary to stdout. Exit 2 on bad input (no good 
 
 /** The options `train` accepts (the jobs service's command lines are tested against this list). */
 export const TRAIN_OPTIONS = {
-  values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips', 'base', 'shots'],
+  values: ['method', 'data', 'out', 'backbone', 'image-size', 'seed', 'epochs', 'work-dir', 'progress', 'skips', 'base', 'shots', 'aggregate'],
   booleans: ['resume'],
 };
 
@@ -78,6 +80,7 @@ export const command: CliCommand = {
     const params: Record<string, unknown> = {};
     if (epochs !== undefined) params.epochs = epochs;
     if (skips !== undefined) params.skips = skips;
+    if (flag(args, 'aggregate') !== undefined) params.aggregate = flag(args, 'aggregate'); // patchcore: parsed and checked there
     if (flag(args, 'base') !== undefined) params.base = path.resolve(flag(args, 'base')!);
     if (flag(args, 'shots') !== undefined) params.shots = intFlag(args, 'shots', 5);
     const progressMode = flag(args, 'progress') ?? 'bar';

@@ -79,6 +79,26 @@ describe('PatchCore on generated blob defects (CLI end to end)', () => {
   });
 });
 
+describe('PatchCore --aggregate (CLI)', () => {
+  it('reaches the model as given, unscaled by --image-size, and changes its maps', async () => {
+    const dir = path.join(tmp, 'model-agg');
+    const c = capture();
+    expect(await main(['train', '--method', 'patchcore', '--data', data, '--out', dir, '--image-size', '64', '--seed', '3', '--aggregate', '1,5'], c.io), c.err.join('\n')).toBe(0);
+    const folder = await readModelFolder(dir);
+    expect((folder.json.params as { aggregate: number[] }).aggregate).toEqual([1, 5]);
+    // Not a flag that is stored and ignored: the graph differs from the default-neighbourhood model's.
+    expect(readFileSync(path.join(dir, 'model.onnx')).equals(readFileSync(path.join(modelDir, 'model.onnx')))).toBe(false);
+  });
+
+  it('refuses an even, zero or malformed side, naming the flag (exit 2)', async () => {
+    for (const bad of ['4', '0', '3,5,7', 'x', '3,']) {
+      const c = capture();
+      expect(await main(['train', '--method', 'patchcore', '--data', data, '--out', path.join(tmp, 'm-agg-bad'), '--aggregate', bad], c.io)).toBe(2);
+      expect(c.err.join('\n')).toContain(`--aggregate "${bad}"`);
+    }
+  });
+});
+
 describe('PatchCore with the random-init ResNet backbone', () => {
   it('also finds the blobs (image AUROC >= 0.95)', async () => {
     const dir = path.join(tmp, 'model-resnet');

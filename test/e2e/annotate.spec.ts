@@ -195,6 +195,12 @@ test('paint, undo, redo, reload, find the PNG on disk, export and read the expor
   await page.locator('[data-testid="annotate-class-delete"][data-class-id="2"]').click();
   await page.getByTestId('annotate-class-delete-confirm').click();
   await expect(page.getByTestId('annotate-class')).toHaveCount(1);
+  // The undone polygon (class 2) was still on the redo stack: it is dropped with the class, so a redo paints nothing.
+  await expect(page.getByTestId('annotate-notice')).toContainText('1 undo/redo step painted or erased "scratch"');
+  await page.getByTestId('annotate-stage').focus();
+  await page.keyboard.press('Control+Shift+z');
+  await expect(page.getByTestId('annotate-redo')).toBeDisabled();
+  expect(await painted(page)).toBe(strokePixels);
   const classesFile = path.join(root, '.defect-studio/masks/classes.json');
   await expect.poll(async () => (JSON.parse(await readFile(classesFile, 'utf8')) as { name: string }[]).map((c) => c.name)).toEqual(['crack']);
   await page.reload();

@@ -233,12 +233,25 @@ export class AnnotateSession extends Store<SessionState> {
   }
 
   /**
-   * Deletes a class that no mask paints: refused (with the reason as a notice) while the open mask or a saved mask
-   * of the dataset has pixels of it; masks are never rewritten by a class change.
+   * Deletes a class that no mask paints: refused (with the reason as a notice) while the open mask, an unsaved mask
+   * of another image (Dexie) or a saved mask of the dataset has pixels of it; masks are never rewritten by a class
+   * change. The open editor drops the undo/redo steps that could paint it again (it says so), and unsaved masks get
+   * the new list, so neither an undo nor a later save brings the class back.
    */
   async deleteClass(id: number): Promise<boolean> {
-    const { classes, editor, datasetId } = this.get();
-    const next = deleteClass(classes, id, editor ? countClassPixels(editor.getMask(), id) : 0);
+    const { classes, editor, datasetId, record } = this.get();
+    let unsaved: { imagePath: string; pixels: number }[] = [];
+    if (datasetId) {
+      try {
+        // The open image's own entry is older than its editor, which is checked directly.
+        const entries = (await this.persistence.unsavedMasks(datasetId)).filter((e) => e.imagePath !== record?.path);
+        unsaved = entries.map((e) => ({ imagePath: e.imagePath, pixels: countClassPixels(decodeMaskBytes(e.mask, `unsaved mask of ${e.imagePath}`), id) }));
+      } catch (e) {
+        this.notify('error', `Could not check the unsaved masks before deleting the class: ${message(e)}`);
+        return false;
+      }
+    }
+    const next = deleteClass(classes, id, editor ? countClassPixels(editor.getMask(), id) : 0, unsaved);
     if (typeof next === 'string') {
       this.notify('error', next);
       return false;
@@ -247,6 +260,7 @@ export class AnnotateSession extends Store<SessionState> {
       try {
         // The main process refuses when a saved mask still paints the class (and names the images).
         await this.client.invoke('annotations.setClasses', { datasetId, classes: next });
+        await this.persistence.replaceUnsavedClasses(datasetId, next);
       } catch (e) {
         this.notify('error', message(e));
         return false;

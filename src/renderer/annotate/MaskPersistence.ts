@@ -96,6 +96,24 @@ export class MaskPersistence extends Store<SaveState> {
     return e && e.saved === 0 ? e : null;
   }
 
+  /** Every mask of a dataset that is not on disk yet. */
+  async unsavedMasks(datasetId: string): Promise<StoredMask[]> {
+    return this.db.masks.where('datasetId').equals(datasetId).filter((e) => e.saved === 0).toArray();
+  }
+
+  /**
+   * Gives the dataset's unsaved entries a new class list (after a class was deleted): a save sends the entry's list
+   * as the dataset's classes.json, so an entry stored before the delete would otherwise bring the class back.
+   */
+  async replaceUnsavedClasses(datasetId: string, classes: readonly AnnotationClass[]): Promise<void> {
+    const list = classes.map((c) => ({ id: c.id, name: c.name, color: [c.color[0], c.color[1], c.color[2]] as [number, number, number] }));
+    await this.db.masks
+      .where('datasetId')
+      .equals(datasetId)
+      .filter((e) => e.saved === 0)
+      .modify({ classes: list });
+  }
+
   /** Sends every unsaved entry again (the user pressed Retry, or the screen opened with leftovers). */
   async retry(): Promise<void> {
     const keys = await this.db.masks.where('saved').equals(0).primaryKeys();

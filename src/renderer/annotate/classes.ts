@@ -52,13 +52,25 @@ export function renameClass(list: readonly AnnotationClass[], id: number, name: 
 
 /**
  * The list without class `id`, or a sentence saying why not. Deleting never rewrites a mask, so a class still
- * painted is refused (here: `paintedHere`, the open mask's pixel count of it; the main process checks saved masks).
+ * painted is refused: `paintedHere` is the open mask's pixel count of it, `unsaved` the masks still only in the
+ * browser database (edited, not yet on disk, so the main process cannot see them); the main process checks saved
+ * masks.
  */
-export function deleteClass(list: readonly AnnotationClass[], id: number, paintedHere: number): AnnotationClass[] | string {
+export function deleteClass(
+  list: readonly AnnotationClass[],
+  id: number,
+  paintedHere: number,
+  unsaved: readonly { imagePath: string; pixels: number }[] = [],
+): AnnotationClass[] | string {
   const c = list.find((x) => x.id === id);
   if (!c) return `There is no class ${id} to delete.`;
   if (list.length === 1) return `"${c.name}" is the only class; add another before deleting it.`;
   if (paintedHere > 0) return `Cannot delete "${c.name}": ${paintedHere} pixels of this image are painted with it. Erase them (or repaint them with another class) first.`;
+  const painting = unsaved.filter((u) => u.pixels > 0);
+  if (painting.length > 0) {
+    const names = painting.slice(0, 3).map((u) => u.imagePath).join(', ') + (painting.length > 3 ? ` and ${painting.length - 3} more` : '');
+    return `Cannot delete "${c.name}": unsaved edits of ${names} paint it (they are not on disk yet). Erase (or repaint) those pixels there first.`;
+  }
   return list.filter((x) => x.id !== id);
 }
 

@@ -314,6 +314,13 @@ export class AnnotateEditor implements ChangeSource {
       }
     }
     if (next.length === 0) throw new StudioError('BAD_REQUEST', 'The annotation editor needs at least one defect class.');
+    // An undo or redo must never paint a class that no longer exists (the save would then be refused).
+    const removed = new Set(this.classes.filter((c) => !ids.has(c.id)).map((c) => c.id));
+    const forgotten = this.history.forgetValues(removed);
+    if (forgotten > 0) {
+      const names = this.classes.filter((c) => removed.has(c.id)).map((c) => `"${c.name}"`).join(', ');
+      this.notify('info', `${forgotten} undo/redo step${forgotten === 1 ? '' : 's'} painted or erased ${names} and can no longer be undone or redone.`);
+    }
     this.classes = next;
     if (!ids.has(this.currentClassId)) this.currentClassId = next[0].id;
     this.palette = buildPalette(this.classes, this.settings.maskOpacity);

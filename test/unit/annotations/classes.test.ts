@@ -46,6 +46,18 @@ describe('renaming and deleting classes', () => {
     expect(deleteClass(list, 7, 0)).toMatch(/no class 7/);
   });
 
+  it('refuses a class that unsaved masks of other images still paint, naming them', () => {
+    const unsaved = [
+      { imagePath: 'a.png', pixels: 0 },
+      { imagePath: 'b.png', pixels: 5 },
+      { imagePath: 'c.png', pixels: 1 },
+    ];
+    expect(deleteClass(list, 4, 0, unsaved)).toBe('Cannot delete "dent": unsaved edits of b.png, c.png paint it (they are not on disk yet). Erase (or repaint) those pixels there first.');
+    const many = Array.from({ length: 5 }, (_, i) => ({ imagePath: `i${i}.png`, pixels: 1 }));
+    expect(deleteClass(list, 4, 0, many)).toMatch(/i0.png, i1.png, i2.png and 2 more paint it/);
+    expect(deleteClass(list, 4, 0, [{ imagePath: 'a.png', pixels: 0 }])).toEqual([list[0]]);
+  });
+
   it('counts the pixels of one class in a mask', () => {
     expect(countClassPixels(new Uint8Array([0, 4, 4, 1, 4]), 4)).toBe(3);
     expect(countClassPixels(new Uint8Array([0, 1]), 4)).toBe(0);

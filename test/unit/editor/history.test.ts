@@ -253,3 +253,63 @@ describe('history memory on a 4096 x 4096 mask', () => {
     expect(editor.getHistoryStats()).toMatchObject({ undoEntries: 5, dropped: 4 });
   });
 });
+
+describe('deleting a class trims the history', () => {
+  const painted = (editor: AnnotateEditor, cls: number, x: number) => {
+    editor.setCurrentTool('brush');
+    editor.setCurrentClass(cls);
+    stroke(editor, [[x + 0.5, 0.5]]);
+  };
+  const erased = (editor: AnnotateEditor, x: number) => {
+    editor.setCurrentTool('eraser');
+    stroke(editor, [[x + 0.5, 0.5]]);
+  };
+
+  it('an undo after the delete never brings back pixels of the deleted class; later steps stay undoable', () => {
+    const editor = makeEditor(6, 1, { settings: { brushSize: 1 } });
+    const notices: string[] = [];
+    editor.on('notice', (n) => notices.push(n.message));
+    painted(editor, 1, 0);
+    painted(editor, 2, 4);
+    erased(editor, 4);
+    painted(editor, 1, 2);
+    expect(editorRows(editor)).toEqual(['1.1...']);
+    editor.setClasses([CLASSES[0]]);
+    // The erase of class 2 and everything before it are gone; the last stroke (class 1 only) is kept.
+    expect(editor.getHistoryStats()).toMatchObject({ undoEntries: 1, redoEntries: 0 });
+    expect(notices.at(-1)).toMatch(/3 undo\/redo steps painted or erased "dent"/);
+    editor.undo();
+    expect(editorRows(editor)).toEqual(['1.....']);
+    expect(editor.undo()).toBeNull();
+    expect(countValue(editor.getMask(), 2)).toBe(0);
+  });
+
+  it('cuts the redo stack at the first step that would paint the class', () => {
+    const editor = makeEditor(6, 1, { settings: { brushSize: 1 } });
+    painted(editor, 1, 0);
+    painted(editor, 2, 4);
+    erased(editor, 4);
+    editor.undo();
+    editor.undo();
+    editor.undo();
+    expect(editorRows(editor)).toEqual(['......']);
+    editor.setClasses([CLASSES[0]]);
+    expect(editor.getHistoryStats()).toMatchObject({ undoEntries: 0, redoEntries: 1 });
+    editor.redo();
+    expect(editorRows(editor)).toEqual(['1.....']);
+    expect(editor.redo()).toBeNull();
+  });
+
+  it('keeps the whole history when no step touched the deleted class', () => {
+    const editor = makeEditor(6, 1, { settings: { brushSize: 1 } });
+    const notices: string[] = [];
+    editor.on('notice', (n) => notices.push(n.message));
+    painted(editor, 1, 0);
+    painted(editor, 1, 3);
+    editor.undo();
+    const before = editor.getHistoryStats();
+    editor.setClasses([CLASSES[0]]);
+    expect(editor.getHistoryStats()).toEqual(before);
+    expect(notices).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Rect } from '../geometry/rect.js';
-import { applyPatch, type MaskDiff } from './MaskEdit.js';
+import { applyPatch, type MaskDiff, type Patch } from './MaskEdit.js';
+import { forEachRun, type PackedBytes } from './packedBytes.js';
 
 /**
  * Undo/redo stacks of mask diffs. One entry = one user intent. A new entry clears the redo stack. When the
@@ -73,6 +74,33 @@ export class History {
     return e;
   }
 
+  /**
+   * Drops every entry that could write one of `values` back into the mask (e.g. a deleted class): the newest undo
+   * entry whose before or after bytes hold one, with all older ones (an undo chain cannot skip a step), and likewise
+   * the first such redo entry with all that would be redone after it. Entries are diffs of each other, so cutting
+   * the chain at that point is the only way to keep every remaining undo/redo exact. Returns how many were dropped.
+   */
+  forgetValues(values: ReadonlySet<number>): number {
+    if (values.size === 0) return 0;
+    const touches = (e: HistoryEntry) => e.patches.some((p) => patchHolds(p, values));
+    let dropped = 0;
+    // Both stacks pop from the end, so index 0 is the step that would be taken last: cut at the highest index.
+    for (const stack of [this.undoStack, this.redoStack]) {
+      let cut = -1;
+      for (let i = stack.length - 1; i >= 0; i--) {
+        if (touches(stack[i])) {
+          cut = i;
+          break;
+        }
+      }
+      if (cut < 0) continue;
+      for (const e of stack.splice(0, cut + 1)) this.totalBytes -= e.bytes;
+      dropped += cut + 1;
+    }
+    this.dropped += dropped;
+    return dropped;
+  }
+
   clear(): void {
     this.undoStack.length = 0;
     this.redoStack.length = 0;
@@ -93,4 +121,20 @@ export class History {
     const e = this.undoStack[this.undoStack.length - 1];
     return e ? { label: e.label, bbox: e.bbox } : null;
   }
+}
+
+function packedHolds(p: PackedBytes, values: ReadonlySet<number>): boolean {
+  if (p.kind === 'raw') {
+    for (let i = 0; i < p.data.length; i++) if (values.has(p.data[i])) return true;
+    return false;
+  }
+  let found = false;
+  forEachRun(p, (value) => {
+    if (values.has(value)) found = true;
+  });
+  return found;
+}
+
+function patchHolds(p: Patch, values: ReadonlySet<number>): boolean {
+  return packedHolds(p.before, values) || packedHolds(p.after, values);
 }

@@ -15,7 +15,7 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
   const names = backbone.features.map((f) => f.name);
   // Stride 8 + stride 16: on magnetic tile block_5 + block_10 beat block_3_expand + block_6_expand (stride 4 + 8)
   // and block_6_expand + block_10 (README.md), at a quarter of the nearest-neighbour cost of a stride-4 grid.
-  const levels: [string, string] = names.includes('block_5')
+  const levels: string[] = names.includes('block_5')
     ? ['block_5', 'block_10']
     : names.includes('layer2')
       ? ['layer2', 'layer3']
@@ -53,10 +53,10 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
  * same share of the image (the neighbourhood an odd side, at least 3), so a 64 px input is not averaged over its
  * whole width.
  */
-export function aggregateFor(imageSize: number, at256: PatchCoreParams['aggregate'] = 3): [number, number] {
+export function aggregateFor(imageSize: number, at256: PatchCoreParams['aggregate'] = 3): number[] {
   const sides = typeof at256 === 'object' ? at256 : [at256, at256];
   const scaled = (a: number) => Math.max(3, 2 * Math.round((a * (imageSize / 256) - 1) / 2) + 1);
-  return [scaled(sides[0]), scaled(sides[1])];
+  return sides.map(scaled);
 }
 
 /**
@@ -79,7 +79,8 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
   const imageSize = req.imageSize ?? base.imageSize;
   const given = (req.params ?? {}) as Partial<PatchCoreParams>;
   const params: PatchCoreParams = { ...base, imageSize, aggregate: aggregateFor(imageSize, base.aggregate), sigma: (base.sigma * imageSize) / 256, ...given };
-  if (given.aggregate !== undefined) params.aggregate = parseAggregate(given.aggregate, params.levels.length) as PatchCoreParams['aggregate'];
+  // Also checks a default neighbourhood against levels given without one (one side per level).
+  params.aggregate = parseAggregate(params.aggregate, params.levels.length);
   const result = await trainPatchCore(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const json = oneClassModelJson({

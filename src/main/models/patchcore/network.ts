@@ -14,16 +14,20 @@ import { embedBackbone } from '../backbones/embed.js';
 import type { Backbone } from '../backbones/types.js';
 
 export interface FeatureLevels {
-  /** Finer level first: its grid is the patch grid. */
-  levels: [string, string];
+  /**
+   * Two or more backbone features; the first one's grid is the patch grid, every other level is bilinearly resized
+   * to it (upsampled when coarser; a finer level is averaged down, e.g. 2 x 2 cells for a stride-4 level on a
+   * stride-8 grid).
+   */
+  levels: string[];
   /**
    * Input pixels of reflect padding added around the image before the backbone and cropped off the patch grid
    * after it (a multiple of the coarsest stride, so both grids stay aligned); 0 = none. The convs' zero padding
    * otherwise makes every tile edge look unlike the bank's interior patches (README.md "border").
    */
   reflectPad?: number;
-  /** Side of the square local-average neighbourhood (PatchCore's aggregation), one for both levels or one per level (in each level's own cells); 3 unless given. */
-  aggregate?: number | [number, number];
+  /** Side of the square local-average neighbourhood (PatchCore's aggregation), one for all levels or one per level (in each level's own cells); 3 unless given. */
+  aggregate?: number | number[];
 }
 
 /** Slices a 1-D shape tensor [start, end). */
@@ -53,17 +57,22 @@ export function patchFeatures(g: GraphBuilder, backbone: Backbone, unit: string,
   const pad = cfg.reflectPad ?? 0;
   const input = pad > 0 ? g.op('Pad', [unit, g.constInt64([0, 0, pad, pad, 0, 0, pad, pad])], { mode: 'reflect' }, 'reflect_padded') : unit;
   const feats = embedBackbone(g, backbone, input, [...cfg.levels]);
-  const sides = typeof cfg.aggregate === 'object' ? cfg.aggregate : [cfg.aggregate ?? 3, cfg.aggregate ?? 3];
+  const agg = cfg.aggregate ?? 3;
+  const sides = typeof agg === 'number' ? cfg.levels.map(() => agg) : agg;
   const pooled = cfg.levels.map((l, i) => {
     const a = sides[i];
+    if (a === 1) return feats[l];
     const lo = Math.floor((a - 1) / 2);
     return g.op('AveragePool', [feats[l]], { kernel_shape: [a, a], strides: [1, 1], pads: [lo, lo, a - 1 - lo, a - 1 - lo], count_include_pad: 0 }, `aggregate_${l}`);
   });
-  const fineShape = g.op('Shape', [pooled[0]]);
-  const coarseShape = g.op('Shape', [pooled[1]]);
-  const sizes = g.op('Concat', [shapeSlice(g, coarseShape, 0, 2), shapeSlice(g, fineShape, 2, 4)], { axis: 0 });
-  const up = g.op('Resize', [pooled[1], '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_coarse');
-  let cat = g.op('Concat', [pooled[0], up], { axis: 1 }, 'patch_features');
+  const gridHw = shapeSlice(g, g.op('Shape', [pooled[0]]), 2, 4);
+  const onGrid = pooled.map((p, i) => {
+    if (i === 0) return p;
+    const sizes = g.op('Concat', [shapeSlice(g, g.op('Shape', [p]), 0, 2), gridHw], { axis: 0 });
+    // Linear + half_pixel: upsampling interpolates; halving averages each 2 x 2 block exactly.
+    return g.op('Resize', [p, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, i === 1 ? 'upsample_coarse' : `resize_level_${i}`);
+  });
+  let cat = g.op('Concat', onGrid, { axis: 1 }, 'patch_features');
   if (pad > 0) {
     const cells = pad / fineStride(backbone, cfg.levels[0]);
     cat = g.op('Slice', [cat, g.constInt64([cells, cells]), g.constInt64([-cells, -cells]), g.constInt64([2, 3])], {}, 'unpadded_features');
@@ -81,7 +90,7 @@ export function fineStride(backbone: Backbone, level: string): number {
  * D = the column count of `projection` [C, D] (then each patch is projected first: the Gemm, which dominates
  * inference, shrinks by C / D while distances are kept approximately, Johnson–Lindenstrauss).
  */
-export function nearestDistance(g: GraphBuilder, features: string, bank: Float32Array, featureChannels: number, projection?: { matrix: Float32Array; dim: number }): string {
+export function nearestDistance(g: GraphBuilder, features: string, bank: Float32Array, featureChannels: number, projection?: { matrix: Float32Array; dim: number }, knn = 1): string {
   const channels = projection ? projection.dim : featureChannels;
   const M = bank.length / channels;
   const bankT = new Float32Array(channels * M);
@@ -102,9 +111,17 @@ export function nearestDistance(g: GraphBuilder, features: string, bank: Float32
   const bN = g.initializer('memory_bank_sqnorm', 'float32', [1, M], bankNorm);
   // ‖a−b‖² = ‖a‖² − 2a·b + ‖b‖²; the min over b does not need ‖a‖², so add it after the ReduceMin.
   const partial = g.op('Gemm', [rows, bT, bN], { alpha: -2, beta: 1 }, 'bank_products');
-  const minPartial = g.op('ReduceMin', [partial], { axes: [1], keepdims: 1 });
   const rowNorm = g.op('ReduceSum', [g.op('Mul', [rows, rows]), g.constInt64([1])], { keepdims: 1 });
-  const dist = g.op('Sqrt', [g.op('Relu', [g.op('Add', [minPartial, rowNorm])])], {}, 'patch_distance');
+  let dist: string;
+  if (knn > 1) {
+    // Mean of the k nearest rows' distances: a patch that matches one stray bank row (a defect-like patch that
+    // slipped into the good set) but not its neighbours still scores.
+    const nearest = g.node('TopK', [partial, g.constInt64([Math.min(knn, M)])], { axis: 1, largest: 0, sorted: 0 }, { outputs: 2 })[0];
+    dist = g.op('ReduceMean', [g.op('Sqrt', [g.op('Relu', [g.op('Add', [nearest, rowNorm])])])], { axes: [1], keepdims: 1 }, 'patch_distance');
+  } else {
+    const minPartial = g.op('ReduceMin', [partial], { axes: [1], keepdims: 1 });
+    dist = g.op('Sqrt', [g.op('Relu', [g.op('Add', [minPartial, rowNorm])])], {}, 'patch_distance');
+  }
   const outShape = g.op('Concat', [shapeSlice(g, shape, 0, 1), g.constInt64([1]), shapeSlice(g, shape, 2, 4)], { axis: 0 });
   return g.op('Reshape', [dist, outShape], {}, 'patch_scores');
 }

@@ -21,8 +21,8 @@ import { greedyCoreset, greedyCoresetSmall, projectionMatrix } from './coreset.j
 import { imageToUnit, nearestDistance, patchFeatures, type FeatureLevels } from './network.js';
 
 export interface PatchCoreParams {
-  /** Two feature names of the backbone, finer first. */
-  levels: [string, string];
+  /** Two or more feature names of the backbone; the first one's grid is the patch grid (network.ts). */
+  levels: string[];
   fit: Fit;
   imageSize: number;
   maxLong: number;
@@ -41,8 +41,10 @@ export interface PatchCoreParams {
   photometric: boolean;
   /** Reflect padding in input px around the image before the backbone, cropped after (network.ts); 0 = none. */
   reflectPad?: number;
-  /** Local-average neighbourhood side, for both levels or per level (3 unless given; network.ts). */
-  aggregate?: number | [number, number];
+  /** Local-average neighbourhood side, for all levels or per level (3 unless given; network.ts). */
+  aggregate?: number | number[];
+  /** Patch score = mean distance to the `knn` nearest bank rows (1 = the nearest only, PatchCore's score). */
+  knn?: number;
   /** Average the patch scores of the image and its horizontal mirror (2x inference cost). */
   flipTta?: boolean;
   /** Patch-grid cells along each edge replaced by the nearest interior cell before the map (anomalyMap.ts clampBorder). */
@@ -70,7 +72,7 @@ export interface PatchCoreTrained {
   bankSize: number;
   poolPatches: number;
   featureChannels: number;
-  levelScale: [number, number];
+  levelScale: number[];
   valScores: { path: string; label: string; score: number }[];
   timings: Record<string, number>;
 }
@@ -80,7 +82,8 @@ export function preprocessSpec(params: PatchCoreParams, backbone: Backbone): Pre
   return { fit: params.fit, size: params.imageSize, multiple: Math.max(...strides), maxLong: params.maxLong };
 }
 
-function levelSpecs(backbone: Backbone, levels: [string, string]) {
+function levelSpecs(backbone: Backbone, levels: string[]) {
+  if (levels.length < 2) throw new StudioError('BAD_REQUEST', `PatchCore needs at least two feature levels, got ${levels.length} (${levels.join(', ')}).`);
   return levels.map((l) => {
     const f = backbone.features.find((x) => x.name === l);
     if (!f) throw new StudioError('BAD_REQUEST', `Backbone ${backbone.name} has no feature "${l}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
@@ -115,7 +118,7 @@ export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams,
   // Flip test-time augmentation: the image and its mirror go through as one batch of 2N; their patch scores
   // (the mirror's flipped back) are averaged. Twice the backbone and nearest-neighbour cost.
   const input = params.flipTta ? g.op('Concat', [unit, flipWidth(g, unit)], { axis: 0 }, 'with_mirror') : unit;
-  let distances = nearestDistance(g, patchFeatures(g, backbone, input, featureLevels(params), scale), bank, channels, projection);
+  let distances = nearestDistance(g, patchFeatures(g, backbone, input, featureLevels(params), scale), bank, channels, projection, params.knn ?? 1);
   if (params.flipTta) {
     const [direct, mirrored] = g.node('Split', [distances], { axis: 0 }, { outputs: 2 });
     distances = g.op('Mul', [g.op('Add', [direct, flipWidth(g, mirrored)]), g.constFloat(0.5)], {}, 'flip_averaged');
@@ -132,13 +135,15 @@ export function buildPatchCoreGraph(backbone: Backbone, params: PatchCoreParams,
 export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchCoreTrained> {
   const { root, train, val, backbone, params, seed, onProgress } = input;
   if (train.length === 0) throw new StudioError('INVALID_STATE', 'PatchCore needs at least one good training image; the training set is empty.');
-  const [fine, coarse] = levelSpecs(backbone, params.levels);
+  const specs = levelSpecs(backbone, params.levels);
   const pad = params.reflectPad ?? 0;
-  if (pad % Math.max(fine.stride, coarse.stride) !== 0) {
-    throw new StudioError('BAD_REQUEST', `PatchCore reflectPad ${pad} must be a multiple of the coarsest feature stride (${Math.max(fine.stride, coarse.stride)} for ${params.levels.join(' + ')}); use 0, 16 or 32.`);
+  const coarsest = Math.max(...specs.map((f) => f.stride));
+  if (pad % coarsest !== 0) {
+    throw new StudioError('BAD_REQUEST', `PatchCore reflectPad ${pad} must be a multiple of the coarsest feature stride (${coarsest} for ${params.levels.join(' + ')}); use 0, 16 or 32.`);
   }
-  const C1 = fine.channels;
-  const C = fine.channels + coarse.channels;
+  // Channel c belongs to level levelOf[c] (levels are concatenated in order).
+  const levelOf = specs.flatMap((f, i) => Array.from({ length: f.channels }, () => i));
+  const C = levelOf.length;
   const spec = preprocessSpec(params, backbone);
   const timings: Record<string, number> = {};
   let t0 = performance.now();
@@ -149,7 +154,7 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
   const cimg = calib.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
   calib.node('Identity', [patchFeatures(calib, backbone, imageToUnit(calib, cimg, params.photometric), featureLevels(params))], {}, { outputs: ['features'] });
   calib.output('features', 'float32', ['N', C, 'h', 'w']);
-  const normSum = [0, 0];
+  const normSum = specs.map(() => 0);
   let normCount = 0;
   const calibImages = train.slice(0, Math.min(train.length, 16));
   {
@@ -161,16 +166,14 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
         const [, , h, w] = f.dims as number[];
         const data = f.data as Float32Array;
         const hw = h * w;
+        const sq = specs.map(() => 0);
         for (let p = 0; p < hw; p++) {
-          let s1 = 0;
-          let s2 = 0;
+          sq.fill(0);
           for (let c = 0; c < C; c++) {
             const v = data[c * hw + p];
-            if (c < C1) s1 += v * v;
-            else s2 += v * v;
+            sq[levelOf[c]] += v * v;
           }
-          normSum[0] += Math.sqrt(s1);
-          normSum[1] += Math.sqrt(s2);
+          for (let l = 0; l < sq.length; l++) normSum[l] += Math.sqrt(sq[l]);
         }
         normCount += hw;
       }
@@ -178,9 +181,8 @@ export async function trainPatchCore(input: PatchCoreTrainInput): Promise<PatchC
       await session.release();
     }
   }
-  const levelScale: [number, number] = [normCount / Math.max(normSum[0], 1e-12), normCount / Math.max(normSum[1], 1e-12)];
-  const scale = new Float32Array(C);
-  for (let c = 0; c < C; c++) scale[c] = c < C1 ? levelScale[0] : levelScale[1];
+  const levelScale = normSum.map((sum) => normCount / Math.max(sum, 1e-12));
+  const scale = Float32Array.from(levelOf, (l) => levelScale[l]);
 
   // 2. Feature graph as in the exported model, plus the seeded random projection used for coreset distances.
   const d = Math.min(params.projectionDim, C);

@@ -14,7 +14,7 @@ import { useStoreValue } from '../state/store.js';
 import { KonvaView } from '../viewer/KonvaView.js';
 import type { MaskOverlay } from '../viewer/maskOverlay.js';
 import type { ViewerStore } from '../viewer/ViewerStore.js';
-import { HeatmapCanvas, type OverlayStyle } from './heatmapCanvas.js';
+import { HeatmapCanvas, styleKey, type OverlayStyle } from './heatmapCanvas.js';
 import type { ReviewState, ReviewStore } from './ReviewStore.js';
 
 interface Loaded {
@@ -29,6 +29,7 @@ interface Loaded {
 function styleOf(s: ReviewState, showHeatmap: boolean): OverlayStyle {
   return { colormap: s.colormap, opacity: s.opacity, max: s.run?.mapMaxValue ?? 1, threshold: s.threshold, showHeatmap, showContour: s.showContour };
 }
+
 
 /** Runs `fn` when the page is idle (or after `ms`), so preloading never competes with the frame being shown. */
 function whenIdle(fn: () => void, ms = 200): () => void {
@@ -47,7 +48,9 @@ export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; vi
   const [overlay, setOverlay] = useState<MaskOverlay | null>(null);
   const [error, setError] = useState<string | null>(null);
   const rootRef = useRef<HTMLElement>(null);
-  const heatRef = useRef<HeatmapCanvas | null>(null);
+  // Two overlay canvases used in turn (see the loading effect); the front one is on screen.
+  const heatRefs = useRef<[HeatmapCanvas | null, HeatmapCanvas | null]>([null, null]);
+  const frontHeatRef = useRef<HeatmapCanvas | null>(null);
   // What the next Konva draw shows, for the draw callback (which runs outside React).
   const drawnRef = useRef<{ path: string; heat: boolean; full: boolean } | null>(null);
   drawnRef.current = loaded ? { path: loaded.path, heat: overlay !== null && loaded.heat !== null, full: loaded.full } : null;
@@ -68,21 +71,34 @@ export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; vi
     const urls = store.imageUrls(r);
     if (!urls) return;
     const size = { width: r.width, height: r.height };
-    Promise.all([store.image(urls.first, r.path), r.mapFile ? store.map(r) : Promise.resolve(null)])
-      .then(([image, map]) => {
+    // The overlay is coloured as soon as the map is in (it is the smaller file), while the picture is still being
+    // fetched and decoded off the main thread, so that ~10-20 ms of main-thread work overlaps the wait instead of
+    // following it. It is drawn into the canvas that is not on screen (two, used in turn), so the heatmap shown
+    // never changes before its picture does.
+    const coloured = (r.mapFile ? store.map(r) : Promise.resolve(null)).then((map) => {
+      if (!map || cancelled) return null;
+      const [a, b] = heatRefs.current;
+      let heat = a && a !== frontHeatRef.current ? a : b && b !== frontHeatRef.current ? b : null;
+      if (heat) heat.setMap(map, size);
+      else {
+        heat = new HeatmapCanvas(map, size);
+        heatRefs.current = a ? [a, heat] : [heat, b];
+      }
+      const drawn = heat.draw(styleOf(store.get(), viewer.get().showMask));
+      performance.mark('review:overlay');
+      return { heat, drawn };
+    });
+    Promise.all([store.image(urls.first, r.path), coloured])
+      .then(([image, painted]) => {
         if (cancelled) return;
         performance.mark('review:loaded');
-        let heat: HeatmapCanvas | null = null;
-        if (map) {
-          heat = heatRef.current ?? new HeatmapCanvas(map, size);
-          heat.setMap(map, size);
-          heatRef.current = heat;
-        }
+        const heat = painted?.heat ?? null;
+        frontHeatRef.current = heat ?? frontHeatRef.current;
         viewer.setImage(size);
         const full = urls.first === urls.full;
         setLoaded({ path: r.path, image, size, full, heat });
-        setOverlay(heat ? heat.draw(styleOf(store.get(), viewer.get().showMask)) : null);
-        performance.mark('review:overlay');
+        // Drawn with the style of when the map came in; a change since then is redrawn by the effect below.
+        setOverlay(painted ? painted.drawn : null);
         // Once this heatmap is on screen: the original (pixel inspection needs it), then, when the page is idle,
         // the neighbours. Started only then, so neither competes with the first paint for the CPU.
         afterShownRef.current = {
@@ -117,19 +133,16 @@ export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; vi
     const heat = loaded?.heat;
     if (!heat) return;
     let frame = 0;
-    let last = '';
     const redraw = () => {
       frame = 0;
       const st = styleOf(store.get(), viewer.get().showMask);
-      const key = JSON.stringify(st);
-      if (key === last) return;
-      last = key;
-      setOverlay(heat.draw(st));
+      if (styleKey(st) !== heat.drawnStyle) setOverlay(heat.draw(st));
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(redraw);
     };
-    last = JSON.stringify(styleOf(store.get(), viewer.get().showMask));
+    // The overlay was coloured when the map came in; a slider moved since then shows on the next frame.
+    if (styleKey(styleOf(store.get(), viewer.get().showMask)) !== heat.drawnStyle) schedule();
     const off1 = store.subscribe(schedule);
     const off2 = viewer.subscribe((n, p) => {
       if (n.showMask !== p.showMask) schedule();
@@ -158,7 +171,7 @@ export function ReviewViewer({ store, viewer, result }: { store: ReviewStore; vi
       }
       el.dataset.heatmap = path;
       el.dataset.image = d.full ? 'full' : 'view';
-      el.dataset.contour = String(heatRef.current?.contourPixels ?? 0);
+      el.dataset.contour = String(frontHeatRef.current?.contourPixels ?? 0);
     });
   };
 

@@ -22,6 +22,9 @@ export interface OverlayStyle {
   showContour: boolean;
 }
 
+/** Equal keys = the same pixels (what a redraw compares against `drawnStyle`). */
+export const styleKey = (st: OverlayStyle): string => JSON.stringify(st);
+
 export const CONTOUR_RGB: [number, number, number] = [255, 255, 255];
 /** Contour grid relative to the map grid (capped at the image size). */
 const CONTOUR_UPSAMPLE = 2;
@@ -51,6 +54,8 @@ export class HeatmapCanvas {
   private lut: Uint8Array = new Uint8Array(0);
   /** Contour pixels (on the contour grid) at the last threshold: tests and the status line read it. */
   contourPixels = 0;
+  /** styleKey of the last draw ('' after a new map), so a caller can skip a redraw that would change nothing. */
+  drawnStyle = '';
 
   constructor(
     public map: { values: Float32Array; width: number; height: number },
@@ -66,6 +71,7 @@ export class HeatmapCanvas {
   /** Shows another map; canvases and buffers are kept when the sizes match the previous one. */
   setMap(map: { values: Float32Array; width: number; height: number }, image: { width: number; height: number }): void {
     this.map = map;
+    this.drawnStyle = '';
     const cw = Math.max(map.width, Math.min(image.width, map.width * CONTOUR_UPSAMPLE));
     const ch = Math.max(map.height, Math.min(image.height, map.height * CONTOUR_UPSAMPLE));
     if (!this.out || this.out.width !== cw || this.out.height !== ch) this.out = { ...canvas2d(cw, ch), width: cw, height: ch };
@@ -75,6 +81,7 @@ export class HeatmapCanvas {
 
   /** Redraws for a style; returns a fresh MaskOverlay handle so the viewer knows to redraw. */
   draw(style: OverlayStyle): MaskOverlay {
+    this.drawnStyle = styleKey(style);
     const { values, width, height } = this.map;
     const heat = this.heat!;
     const contour = this.contour!;

@@ -3,24 +3,23 @@
  * with parameter overrides, evaluates an evenly spaced test subset, times batch-1 inference at 256 x 256.
  *   EXP='[{"sigma":2},{"levels":["block_2","block_5"]}]' MAX_TEST=200 npx tsx scripts/patchcore-exp.ts
  * One JSON line per config. Wall times are contended on the shared machine.
+ * DATASET=elpv runs the same loop on ELPV cells (bench/patchcore.ts's ELPV record; no masks, so image AUROC only).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { scanDataset } from '../src/main/data/scan.js';
 import { evaluateModel } from '../src/main/models/evaluate.js';
 import { AnomalyModel } from '../src/main/models/inference.js';
 import { writeModelFolder } from '../src/main/models/modelFolder.js';
 import { patchcore } from '../src/main/models/patchcore/index.js';
-import { splitForTraining } from '../src/main/models/split.js';
-import { latency256 } from '../bench/lib/anomaly.js';
+import { elpv, latency256, magneticTile } from '../bench/lib/anomaly.js';
 
-const root = path.resolve('..', 'shared', 'data', 'magnetic-tile');
+const ds = process.env.DATASET === 'elpv' ? await elpv() : await magneticTile();
+if ('skipped' in ds) throw new Error(ds.skipped);
+const { root, summary, split } = ds;
 const configs = JSON.parse(process.env.EXP ?? '[{}]') as Record<string, unknown>[];
 const max = Number(process.env.MAX_TEST ?? 200);
 const r4 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 10000) / 10000);
-const { summary, images } = await scanDataset(root);
-const split = splitForTraining(images, 0, root);
 const test = max < split.test.length ? Array.from({ length: max }, (_, i) => split.test[Math.floor((i * split.test.length) / max)]) : split.test;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pc-exp-'));
 try {
@@ -33,6 +32,7 @@ try {
     const ms = await latency256(model, 15);
     await model.release();
     console.log(JSON.stringify({
+      dataset: path.basename(root),
       params,
       image_auroc: r4(r.metrics.image.auroc),
       pixel_auroc: r4(r.metrics.pixel?.auroc),

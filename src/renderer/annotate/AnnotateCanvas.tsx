@@ -18,7 +18,7 @@ import { capturesKeys } from '../viewer/ImageViewer.js';
 
 export interface AnnotateCanvasProps {
   editor: AnnotateEditor;
-  image: HTMLImageElement;
+  image: ImageBitmap;
   /** Keys the screen handles before the editor (help overlay, image navigation); return true when handled. */
   onKey?: (e: KeyboardEvent) => boolean;
 }

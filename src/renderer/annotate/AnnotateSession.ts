@@ -13,7 +13,7 @@ import type { ImageRecord } from '../../shared/dataset.js';
 import { storedMaskKey, type StudioDb } from '../db.js';
 import { AnnotateEditor, interpretMaskImage, type CommittedEvent, type EditorSettings, type Heatmap, type ToolId } from '../editor/index.js';
 import { Store } from '../state/store.js';
-import { loadImage } from '../viewer/loadImage.js';
+import { loadBitmap } from '../viewer/loadImage.js';
 import { countClassPixels, DEFAULT_CLASSES, deleteClass, mergeClasses, newClass, renameClass } from './classes.js';
 import type { MaskPatch } from './maskCodec.js';
 import type { MaskPersistence } from './MaskPersistence.js';
@@ -32,7 +32,8 @@ export interface SessionState {
   datasetId: string | null;
   record: ImageRecord | null;
   editor: AnnotateEditor | null;
-  image: HTMLImageElement | null;
+  /** The picture, decoded off the main thread (see viewer/loadImage.ts). */
+  image: ImageBitmap | null;
   maskSource: MaskSource;
   /** Why the starting mask could not be used (wrong size or mode); the editor then starts empty. */
   maskProblem: string | null;
@@ -104,14 +105,14 @@ export class AnnotateSession extends Store<SessionState> {
     this.patch({ status: 'loading', datasetId, record, error: null, maskProblem: null });
     try {
       const [image, loaded, unsaved, storedClasses] = await Promise.all([
-        loadImage(this.client.assetUrl({ kind: 'image', datasetId, path: record.path }), record.path),
+        loadBitmap(this.client.assetUrl({ kind: 'image', datasetId, path: record.path }), record.path),
         this.client.invoke('annotations.load', { datasetId, imagePath: record.path, maskPath: record.maskPath }),
         this.persistence.unsavedMask(datasetId, record.path),
         this.db.annotationClasses.get(datasetId),
       ]);
       if (request !== this.request) return;
-      const width = image.naturalWidth;
-      const height = image.naturalHeight;
+      const width = image.width;
+      const height = image.height;
       // The default class only for a dataset with no list anywhere: a deleted "defect" must stay deleted.
       const merged = mergeClasses(storedClasses?.classes, unsaved?.classes, loaded.classes, s.datasetId === datasetId ? s.classes : null);
       const classes = merged.length ? merged : [...DEFAULT_CLASSES];

@@ -12,6 +12,7 @@ import type { DecisionKind, ReviewModelEntry, ReviewResult, ReviewRun } from '..
 import type { DatasetSummary, Split } from '../../shared/dataset.js';
 import type { ColormapName } from '../editor/render/heatmapOverlay.js';
 import { Store } from '../state/store.js';
+import { loadBitmap } from '../viewer/loadImage.js';
 import { loadMapFile } from './anomalyMaps.js';
 
 export interface ReviewState {
@@ -48,27 +49,6 @@ const MAP_CACHE = 10;
 const IMAGE_CACHE = 8;
 /** Rows at the top of the sorted list decoded ahead once a run is complete: where a reviewer clicks first. */
 export const TOP_PRELOAD = 4;
-
-/**
- * Fetches and decodes a picture into an ImageBitmap. Not an <img>: a 2D canvas (Konva) drawing an <img> decodes it
- * again, lazily, on the main thread when the frame is flushed (a trace of bench/review.ts showed 77 ms of
- * "Decode Image" inside CanvasRenderingContext2D::FinalizeFrame per selection, even after img.decode()); an
- * ImageBitmap from a Blob is decoded once, off the main thread, and draws without decoding.
- */
-async function loadBitmap(url: string, label: string): Promise<ImageBitmap> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    throw new Error(`Could not load ${label}: ${e instanceof Error ? e.message : String(e)}.`);
-  }
-  if (!res.ok) throw new Error(`Could not load ${label}: the file is missing, unreadable or not an image (HTTP ${res.status}).`);
-  try {
-    return await createImageBitmap(await res.blob());
-  } catch {
-    throw new Error(`Could not load ${label}: the file is missing, unreadable or not an image.`);
-  }
-}
 
 /** Most-recently-used cache of promises: a hit moves to the end, the oldest beyond `limit` are dropped, a failure is forgotten. */
 function cached<V>(cache: Map<string, Promise<V>>, key: string, limit: number, make: () => Promise<V>): Promise<V> {

@@ -8,7 +8,7 @@ import type { StudioClient } from '../../shared/client.js';
 import type { ImageRecord } from '../../shared/dataset.js';
 import { useStoreValue } from '../state/store.js';
 import { KonvaView } from './KonvaView.js';
-import { loadImage } from './loadImage.js';
+import { loadBitmap, loadImage } from './loadImage.js';
 import { maskOverlay, type MaskOverlay } from './maskOverlay.js';
 import type { ViewerStore } from './ViewerStore.js';
 
@@ -25,7 +25,7 @@ export interface ImageViewerProps {
 
 interface Loaded {
   path: string;
-  image: HTMLImageElement;
+  image: ImageBitmap;
   mask: MaskOverlay | null;
 }
 
@@ -42,12 +42,12 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
     const imageUrl = client.assetUrl({ kind: 'image', datasetId, path: record.path });
     const maskUrl = record.maskPath ? client.assetUrl({ kind: 'mask', datasetId, path: record.maskPath }) : null;
     Promise.all([
-      loadImage(imageUrl, record.path),
+      loadBitmap(imageUrl, record.path),
       maskUrl && record.maskPath ? loadImage(maskUrl, record.maskPath, { readPixels: true }).then(maskOverlay) : Promise.resolve(null),
     ])
       .then(([image, mask]) => {
         if (cancelled) return;
-        store.setImage({ width: image.naturalWidth, height: image.naturalHeight });
+        store.setImage({ width: image.width, height: image.height });
         setLoaded({ path: record.path, image, mask });
       })
       .catch((e: unknown) => {

@@ -62,11 +62,27 @@ export function geometryFor(width: number, height: number, spec: PreprocessSpec)
   return { width, height, inWidth, inHeight, crop: { left: 0, top: 0, width, height } };
 }
 
-/** Decodes and preprocesses one image file (or encoded buffer). Errors name the file. */
-export async function preprocessImage(input: string | Buffer, spec: PreprocessSpec, label = typeof input === 'string' ? input : 'image'): Promise<Preprocessed> {
-  let meta: Metadata;
+/**
+ * Pixels a caller already decoded (sharp's raw layout, 8 bits per channel), so one decode can serve the model and
+ * something else (the review run's JPEG view). Gives the same tensor as the file only where the file's decoder does
+ * not shrink on load (PNG; not JPEG or WebP, whose shrink-on-load the file path uses).
+ */
+export interface DecodedPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+function isDecoded(input: string | Buffer | DecodedPixels): input is DecodedPixels {
+  return typeof input !== 'string' && !Buffer.isBuffer(input);
+}
+
+/** Decodes and preprocesses one image file (or encoded buffer, or decoded pixels). Errors name the file. */
+export async function preprocessImage(input: string | Buffer | DecodedPixels, spec: PreprocessSpec, label = typeof input === 'string' ? input : 'image'): Promise<Preprocessed> {
+  let meta: Pick<Metadata, 'width' | 'height'>;
   try {
-    meta = await sharp(input).metadata();
+    meta = isDecoded(input) ? input : await sharp(input).metadata();
   } catch (e) {
     throw new StudioError('UNREADABLE', `${label} is not a readable image (${(e as Error).message}).`);
   }
@@ -74,7 +90,7 @@ export async function preprocessImage(input: string | Buffer, spec: PreprocessSp
   const geometry = geometryFor(meta.width, meta.height, spec);
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    let img = sharp(input, { failOn: 'error' });
+    let img = isDecoded(input) ? sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } }) : sharp(input, { failOn: 'error' });
     if (spec.fit === 'center-crop') img = img.extract(geometry.crop);
     raw = await img
       .resize(geometry.inWidth, geometry.inHeight, { fit: 'fill', kernel: 'cubic' })

@@ -3,7 +3,7 @@
  * result is identical for every method because model.onnx has one contract (see modelFolder.ts).
  */
 import { StudioError } from '../../shared/errors.js';
-import { preprocessImage, toImageGeometry, type Geometry, type Preprocessed, type PreprocessSpec } from '../data/preprocess.js';
+import { preprocessImage, toImageGeometry, type DecodedPixels, type Geometry, type Preprocessed, type PreprocessSpec } from '../data/preprocess.js';
 import { INPUT_NAME, MAP_OUTPUT, readModelFolder, SCORE_OUTPUT, type ModelJson } from './modelFolder.js';
 import { openSession, ort } from './session.js';
 
@@ -47,8 +47,9 @@ export class AnomalyModel {
     return { score, map, geometry: pre.geometry };
   }
 
-  async inferFile(file: string): Promise<Inference & { imageMap: Float32Array }> {
-    const r = await this.run(await preprocessImage(file, this.preprocess));
+  /** One image file, or its pixels when the caller decoded them already (see DecodedPixels); `label` names it in errors. */
+  async inferFile(file: string | DecodedPixels, label?: string): Promise<Inference & { imageMap: Float32Array }> {
+    const r = await this.run(await preprocessImage(file, this.preprocess, label));
     return { ...r, imageMap: toImageGeometry(r.map, r.geometry, 0) };
   }
 

@@ -19,6 +19,7 @@ import { writeMapPng } from '../models/mapPng.js';
 import { listModelFolders } from './modelList.js';
 import { boxDownsample } from './preview.js';
 import { RunFolder, type StoredResult } from './runFolder.js';
+import { decodeForModelAndView, writeViewJpeg } from './viewImage.js';
 
 /** What the service needs from the rest of the app (the router module adapts DomainDeps to this). */
 export interface ReviewServiceDeps {
@@ -35,6 +36,9 @@ interface Active {
   controller: AbortController;
   done: Promise<void>;
 }
+
+/** JPEG quality of the view copies. */
+const VIEW_QUALITY = 85;
 
 /** How often results.json is rewritten while a run streams (a crash loses at most this much work). */
 const FLUSH_MS = 1000;
@@ -118,7 +122,7 @@ export class ReviewService {
     const decisions = await folder.readDecisions().catch(() => ({}));
     const emit = () => this.deps.onProgress({ runId: run.runId, status: run.status, done: run.done, total: run.total, error: run.error });
     // The JPEG view copies the screen shows first; one sharp pipeline at a time, beside the model's work.
-    const views = new ThumbnailCache({ cacheDir: folder.viewDir, size: VIEW_MAX_SIDE, quality: 85, concurrency: 1 });
+    const views = new ThumbnailCache({ cacheDir: folder.viewDir, size: VIEW_MAX_SIDE, quality: VIEW_QUALITY, concurrency: 1 });
     try {
       for (const rec of images) {
         if (signal.aborted) {
@@ -160,14 +164,16 @@ export class ReviewService {
     if (!existsSync(file)) {
       return { ...base, score: null, map: null, preview: null, view: null, error: `${rec.path} was deleted or moved since the dataset was scanned; rescan the dataset.` };
     }
+    // One decode for the model's input and the view where that is exact (8-bit PNG), else each decodes the file.
+    const pixels = await decodeForModelAndView(file);
+    const source = { absPath: file, bytes: rec.bytes, mtimeMs: rec.mtimeMs };
     // Encoded while the model runs (sharp works on libuv's pool); a view that fails only costs the fast first paint.
-    const view = views
-      .get({ absPath: file, bytes: rec.bytes, mtimeMs: rec.mtimeMs })
+    const view = (pixels ? writeViewJpeg(pixels, views.pathFor(source), VIEW_MAX_SIDE, VIEW_QUALITY) : views.get(source))
       .then((abs) => folder.rel(abs))
       .catch(() => null);
     let r: Awaited<ReturnType<AnomalyModel['inferFile']>>;
     try {
-      r = await model.inferFile(file);
+      r = await model.inferFile(pixels ?? file, file);
     } catch (e) {
       const err = toStudioError(e);
       // A write or runtime failure is the run's problem; a bad image is only this image's.

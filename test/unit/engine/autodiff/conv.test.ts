@@ -16,7 +16,8 @@ describe('convolution rules (finite differences)', () => {
     ['1x1 stride 2 (ResNet shortcut)', [2, 3, 6, 6], [4, 3, 1, 1], { strides: [2, 2] }],
     ['auto_pad SAME_UPPER', [1, 2, 5, 6], [2, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
     ['1-D', [2, 3, 9], [2, 3, 3], { pads: [1, 1] }],
-    ['>= 128 output positions (batched FusedMatMul weight gradient)', [2, 2, 12, 12], [3, 2, 3, 3], { pads: [1, 1, 1, 1] }],
+    ['>= 128 output positions (batched FusedMatMul weight gradient, cols · goutᵀ)', [2, 2, 12, 12], [3, 2, 3, 3], { pads: [1, 1, 1, 1] }],
+    ['>= 128 output positions, more outputs than columns (gout · colsᵀ)', [2, 1, 12, 12], [12, 1, 3, 3], { pads: [1, 1, 1, 1] }],
     ['1x1 stride 1 (no im2col)', [2, 3, 4, 5], [2, 3, 1, 1], {}],
   ] as const)('Conv %s', (_name, x, w, attrs) => assertVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
 

@@ -7,7 +7,9 @@
  *
  *   node --import tsx scripts/bench/engine-ab.ts [--net resnet18|unet] [--threads 1] [--steps 8] A.onnx B.onnx[:nchwc]
  *
- * A `:nchwc` suffix runs that file's forward Convs on ORT's NCHWc kernels (runtime/nchwc.ts). State outputs go to
+ * A `:nchwc` suffix runs that file's forward Convs on ORT's NCHWc kernels (runtime/nchwc.ts); `:nospin` lets idle
+ * intra-op threads sleep (SessionSettings.spinning = false); `:par` runs it with ORT's parallel executor (inter-op
+ * threads: AB_INTER_THREADS, default 2). State outputs go to
  * pre-allocated buffers as in the Trainer; the state is not advanced (every step sees the initial weights).
  */
 import * as ort from 'onnxruntime-node';
@@ -48,7 +50,10 @@ async function main(): Promise<void> {
     const [file, mode] = arg.split(':');
     const tm = await loadTrainingModel(file);
     const model = mode === 'nchwc' ? rewriteConvsToNchwc(tm.model, await nchwcBlockSize()).model : tm.model;
-    const session = await ort.InferenceSession.create(serializeModel(model), sessionOptions({ provider: 'cpu', threads: Number(values.threads) }));
+    const options = sessionOptions({ provider: 'cpu', threads: Number(values.threads), spinning: mode !== 'nospin' });
+    // ':par' runs independent nodes (dX and dW of a layer, the per-parameter optimizer chains) concurrently.
+    if (mode === 'par') Object.assign(options, { executionMode: 'parallel', interOpNumThreads: Number(process.env.AB_INTER_THREADS ?? 2) });
+    const session = await ort.InferenceSession.create(serializeModel(model), options);
     const feeds: Record<string, ort.Tensor> = { ...batch };
     feeds[tm.lrInput] = new ort.Tensor('float32', Float32Array.of(1e-3), []);
     feeds[tm.stepInput] = new ort.Tensor('float32', Float32Array.of(1), []);

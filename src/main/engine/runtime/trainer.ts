@@ -28,6 +28,8 @@ export interface TrainerOptions {
    * but no step-time gain could be resolved on the loaded 2-core dev machine (engine README, session 3).
    */
   nchwc?: boolean;
+  /** Intra-op threads spin while idle (ORT default) unless false; see SessionSettings.spinning. */
+  spinning?: boolean;
 }
 
 function tensorOf(slot: StateSlot, data: TypedArray): ort.Tensor {
@@ -68,7 +70,7 @@ export class Trainer {
     }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(serializeModel(model), sessionOptions({ provider: provider.provider, threads: opts.threads }));
+      session = await ort.InferenceSession.create(serializeModel(model), sessionOptions({ provider: provider.provider, threads: opts.threads, spinning: opts.spinning }));
     } catch (e) {
       throw new StudioError('INTERNAL', `ONNX Runtime rejected the training graph: ${(e as Error).message}`);
     }

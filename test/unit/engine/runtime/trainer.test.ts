@@ -9,7 +9,7 @@ import type { ModelProto } from '../../../../src/main/engine/onnx/proto.js';
 import type { OptimizerConfig } from '../../../../src/main/engine/optim/optimizers.js';
 import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGraph.js';
 import { loadCheckpoint } from '../../../../src/main/engine/runtime/checkpoint.js';
-import { chooseProvider } from '../../../../src/main/engine/runtime/providers.js';
+import { chooseProvider, sessionOptions } from '../../../../src/main/engine/runtime/providers.js';
 import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 
 const CPU = { provider: 'cpu' as const, skipped: [] };
@@ -58,10 +58,10 @@ function reference(cfg: OptimizerConfig, w0: number[], grad: number[], lr: numbe
   return w;
 }
 
-async function trainLinear(cfg: OptimizerConfig, steps: number, clip?: number): Promise<{ w: number[]; frozen: boolean; trainer: Trainer; model: ModelProto }> {
+async function trainLinear(cfg: OptimizerConfig, steps: number, clip?: number, threads = { threads: 1 } as { threads: number; spinning?: boolean }): Promise<{ w: number[]; frozen: boolean; trainer: Trainer; model: ModelProto }> {
   const { model, loss } = linearModel([0.5, -1, 2], [1, -2, 0.25]);
   const tm = buildTrainingModel(model, { loss, optimizer: cfg, shapes: await probeShapes(model, {}), frozen: ['frozen', 'c'], clipGradNorm: clip });
-  const trainer = await Trainer.create(tm, { provider: CPU, threads: 1 });
+  const trainer = await Trainer.create(tm, { provider: CPU, ...threads });
   for (let i = 0; i < steps; i++) await trainer.trainStep({}, 0.1);
   expect(tm.params).toEqual(['w']);
   return { w: Array.from(trainer.stateTensors().get('w')!.data as Float32Array), frozen: tm.model.graph!.initializer!.some((t) => t.name === 'frozen'), trainer, model };
@@ -156,6 +156,16 @@ describe('optimizers as ONNX subgraphs (one session.run = forward + backward + u
     expect(next2).toBeCloseTo(next1, 5);
     await trainer.release();
     await trainer2.release();
+  });
+
+  it('lets idle intra-op threads sleep when spinning is false (same updates)', async () => {
+    expect(sessionOptions({ threads: 2, spinning: false }).extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    expect(sessionOptions({ threads: 2 }).extra).toBeUndefined();
+    const cfg: OptimizerConfig = { kind: 'adam' };
+    const { w, trainer } = await trainLinear(cfg, 3, undefined, { threads: 2, spinning: false });
+    const ref = reference(cfg, [0.5, -1, 2], [1, -2, 0.25], 0.1, 3);
+    w.forEach((x, i) => expect(x).toBeCloseTo(ref[i], 5));
+    await trainer.release();
   });
 
   it('chooses CPU here and says why CUDA and DirectML were skipped', async () => {

@@ -55,6 +55,9 @@ export function KonvaView({ store, image, mask, onPointerPixel, imageSize, onDra
 
   // Store → Konva, without React. A new picture or mask is drawn in the same commit (layout effect, synchronous
   // draw) instead of waiting for the next animation frame: showing a selection sooner is the point of this view.
+  // react-konva has already asked for a batch draw of the same props (Konva.autoDrawEnabled), which would draw the
+  // same pixels again in the next frame, the very frame that shows them; `skipBatch` makes that one draw a no-op.
+  const skipBatch = useRef(false);
   const apply = useRef<(now: boolean) => void>(() => undefined);
   apply.current = (now: boolean) => {
     const layer = layerRef.current;
@@ -65,11 +68,33 @@ export function KonvaView({ store, image, mask, onPointerPixel, imageSize, onDra
     // Past 2x, show pixels as squares: inspecting defects needs the real pixels, not interpolation.
     layer.imageSmoothingEnabled(view.scale < 2);
     maskRef.current?.visible(showMask);
-    if (now) layer.draw();
-    else layer.batchDraw();
+    skipBatch.current = false;
+    if (now) {
+      layer.draw();
+      // Konva's private flag: a batch draw is queued for the next frame. Without it (another Konva), nothing is skipped.
+      skipBatch.current = (layer as unknown as { _waitingForDraw?: boolean })._waitingForDraw === true;
+    } else layer.batchDraw();
   };
   useEffect(() => store.subscribe(() => apply.current(false)), [store]);
   useLayoutEffect(() => apply.current(true), [store, image, mask, size, width, height]);
+
+  // The queued batch draw calls layer.draw() from its animation frame; it is skipped once after a synchronous draw
+  // with nothing changed since (apply() clears the flag on every change it makes).
+  useEffect(() => {
+    const layer = layerRef.current;
+    if (!layer) return;
+    const draw = layer.draw;
+    layer.draw = function (this: Konva.Layer) {
+      if (skipBatch.current) {
+        skipBatch.current = false;
+        return this;
+      }
+      return draw.call(this);
+    };
+    return () => {
+      layer.draw = draw;
+    };
+  }, [hasStage]);
 
   useEffect(() => {
     const layer = layerRef.current;

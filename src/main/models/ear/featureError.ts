@@ -19,6 +19,18 @@ function shapeSlice(g: GraphBuilder, shape: string, start: number, end: number):
 }
 
 /**
+ * k x k local average (stride 1, same size, padding not counted), PatchCore's neighbourhood aggregation, used on
+ * the error map: a single cell's error spike (a striation line the recovery misplaced) weighs less than an error
+ * that holds over a few cells. Averaging the features before the comparison instead dilutes the small defects
+ * (README.md run F).
+ */
+export function localMean(g: GraphBuilder, x: string, k: number): string {
+  if (!(k > 1)) return x;
+  const lo = Math.floor((k - 1) / 2);
+  return g.op('AveragePool', [x], { kernel_shape: [k, k], strides: [1, 1], pads: [lo, lo, k - 1 - lo, k - 1 - lo], count_include_pad: 0 });
+}
+
+/**
  * Squared feature differences [N,C,h,w] per level (same order as `levels`) between the image's features `xFeats`
  * (computed once in the model's front, shared with the attention) and those of the recovery x̂ [N,1,h',w'],
  * bilinearly resized to `like`'s spatial size and given as three equal gray channels.

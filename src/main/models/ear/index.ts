@@ -35,6 +35,7 @@ export function defaultParams(): EarParams {
     ssimWeight: 0.2,
     errorSpace: 'feature',
     featureLevels: ['block_5', 'block_10'],
+    errorPool: 3,
     statsImages: 64,
     errorSsimWeight: 1,
     outsideMaskWeight: 1,

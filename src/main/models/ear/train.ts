@@ -34,7 +34,7 @@ import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { attentionLevel, attentionMap, type AttentionSignal } from './attention.js';
 import { obfuscate, selectMask, type HintMode } from './mask.js';
-import { channelMeans, featureError, featureSquaredDiffs, grayToRgb } from './featureError.js';
+import { channelMeans, featureError, featureSquaredDiffs, grayToRgb, localMean } from './featureError.js';
 import { embedBackbone } from '../backbones/embed.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
@@ -74,6 +74,9 @@ export interface EarParams {
    *  compared through the frozen backbone's `featureLevels`, normalised by good training images (featureError.ts). */
   errorSpace: 'pixel' | 'feature';
   featureLevels: string[];
+  /** Side (cells of the error map, 1 = none) of its local average after the border band (featureError.ts
+   *  localMean): block_5 cells for the feature error, U-Net pixels for the pixel error. */
+  errorPool: number;
   /** Training images (evenly spaced) whose feature differences give the per-channel normalisation. */
   statsImages: number;
   errorSsimWeight: number;
@@ -162,7 +165,7 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
     const weight = g.op('Add', [g.op('Mul', [cover, g.constFloat(1 - p.outsideMaskWeight)]), g.constFloat(p.outsideMaskWeight)]);
     err = g.op('Mul', [err, weight], {}, 'mask_weighted_error');
   }
-  err = clampBorder(g, err, p.borderMargin);
+  err = localMean(g, clampBorder(g, err, p.borderMargin), p.errorPool);
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
   const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });

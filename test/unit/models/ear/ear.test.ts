@@ -14,7 +14,7 @@ import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams, ear, parseSkips, resolveParams } from '../../../../src/main/models/ear/index.js';
 import { embedBackbone } from '../../../../src/main/models/backbones/embed.js';
-import { channelMeans, featureError, featureSquaredDiffs, grayToRgb } from '../../../../src/main/models/ear/featureError.js';
+import { channelMeans, featureError, featureSquaredDiffs, grayToRgb, localMean } from '../../../../src/main/models/ear/featureError.js';
 import { obfuscate, selectMask } from '../../../../src/main/models/ear/mask.js';
 import { buildEarGraph, buildEarTrainingForward, type EarParams } from '../../../../src/main/models/ear/train.js';
 import { MAP_OUTPUT, SCORE_OUTPUT, writeModelFolder } from '../../../../src/main/models/modelFolder.js';
@@ -125,7 +125,7 @@ describe('EAR U-Net skip switches', () => {
   });
 
   it('replaces the border band of the error map by the nearest interior error', async () => {
-    const p = small({ errorSpace: 'pixel', borderMargin: 4, sigma: 0 });
+    const p = small({ errorSpace: 'pixel', borderMargin: 4, sigma: 0, errorPool: 1 });
     const model = buildEarGraph(resolveBackbone('mobilenetv2'), p, 2).build();
     const r = new Rng(4);
     const img = new Uint8Array(3 * 64 * 64).map(() => 60 + r.int(120));
@@ -193,6 +193,54 @@ describe('EAR feature-space error', () => {
     // Where the recovery differs (the dark rectangle, rows 10..19, columns 11..19 at 32 px -> cells 2..4), the
     // error is above the image's average.
     expect(err[3 * 8 + 3]).toBeGreaterThan(1);
+  });
+});
+
+describe('EAR error-map local average', () => {
+  it('averages each cell over its k x k neighbourhood, counting only cells inside the map', async () => {
+    const side = 5;
+    const x = new Float32Array(side * side).map((_, i) => ((i * 37) % 11) - 3);
+    const g = new GraphBuilder('pool');
+    const xi = g.input('x', 'float32', [1, 1, side, side]);
+    g.node('Identity', [localMean(g, xi, 3)], {}, { outputs: ['y'] });
+    g.node('Identity', [localMean(g, xi, 1)], {}, { outputs: ['same'] });
+    g.output('y', 'float32');
+    g.output('same', 'float32');
+    const r = await runGraph(g.build(), { x: new ort.Tensor('float32', x, [1, 1, side, side]) });
+    const y = r.y.data as Float32Array;
+    for (let i = 0; i < side; i++)
+      for (let j = 0; j < side; j++) {
+        let sum = 0;
+        let n = 0;
+        for (let di = -1; di <= 1; di++)
+          for (let dj = -1; dj <= 1; dj++) {
+            const a = i + di;
+            const b = j + dj;
+            if (a >= 0 && a < side && b >= 0 && b < side) (sum += x[a * side + b]), n++;
+          }
+        expect(y[i * side + j]).toBeCloseTo(sum / n, 5);
+      }
+    expect(Array.from(r.same.data as Float32Array)).toEqual(Array.from(x)); // k = 1: no averaging
+  });
+
+  it('errorPool smooths the exported map: its maximum and spread drop, its mean stays', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const r = new Rng(5);
+    const img = new Uint8Array(3 * 64 * 64).map(() => 60 + r.int(120));
+    const peak = async (errorPool: number) => {
+      const model = buildEarGraph(backbone, small({ errorSpace: 'pixel', borderMargin: 0, sigma: 0, errorNorm: 'none', errorPool }), 2).build();
+      const out = await runGraph(model, { image: new ort.Tensor('uint8', img, [1, 3, 64, 64]) });
+      const map = out[MAP_OUTPUT].data as Float32Array;
+      let sq = 0;
+      const mean = map.reduce((a, b) => a + b) / map.length;
+      for (const v of map) sq += (v - mean) ** 2;
+      return { max: (out[SCORE_OUTPUT].data as Float32Array)[0], std: Math.sqrt(sq / map.length), mean };
+    };
+    const raw = await peak(1);
+    const pooled = await peak(5);
+    expect(pooled.max).toBeLessThan(raw.max);
+    expect(pooled.std).toBeLessThan(raw.std);
+    expect(Math.abs(pooled.mean - raw.mean) / raw.mean).toBeLessThan(0.05); // an average, not a rescaling
   });
 });
 

@@ -178,7 +178,7 @@ export class AnnotateSession extends Store<SessionState> {
         const request = this.request;
         const mask = editor.getMask();
         void this.persistence
-          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: this.get().classes, rect: c.bbox, patches: patchesOf(editor, c) })
+          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: () => this.get().classes, rect: c.bbox, patches: patchesOf(editor, c) })
           .then((painted) => {
             if (request === this.request && painted >= 0) this.patch({ painted });
           })

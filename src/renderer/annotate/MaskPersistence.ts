@@ -29,7 +29,11 @@ export interface MaskToSave {
   mask: Uint8Array;
   width: number;
   height: number;
-  classes: readonly AnnotationClass[];
+  /**
+   * The dataset's class list, read when the entry is stored (after the worker's compression), so a class deleted
+   * meanwhile is not written back with this mask.
+   */
+  classes: () => readonly AnnotationClass[];
   /** What the edit changed: its box, and the history's packed tiles when known (then nothing big is copied). */
   rect: Rect;
   patches?: MaskPatch[];
@@ -79,7 +83,7 @@ export class MaskPersistence extends Store<SaveState> {
       datasetId: m.datasetId,
       imagePath: m.imagePath,
       mask,
-      classes: m.classes.map((c) => ({ id: c.id, name: c.name, color: [c.color[0], c.color[1], c.color[2]] })),
+      classes: m.classes().map((c) => ({ id: c.id, name: c.name, color: [c.color[0], c.color[1], c.color[2]] })),
       revision,
       saved: 0,
       error: null,

@@ -57,6 +57,12 @@ export interface KdParams {
    * cell: tile edges and dark margins of real shots otherwise hold the good images' maximum (EAR README).
    */
   borderCells: number;
+  /**
+   * Training loss per level: 'position' = mean over positions of 1 − cos along channels; 'flat' = 1 − cos of the
+   * whole (pooled) feature map flattened to one vector per image, as in the reverse-distillation authors' code
+   * (positions with large teacher features weigh more; the map is still the per-position distance).
+   */
+  lossShape?: 'position' | 'flat';
   useSimam: boolean;
   useSspcab: boolean;
   /** Weight λ of SSPCAB's reconstruction loss. */
@@ -153,7 +159,7 @@ async function loadImages(root: string, images: ImageRecord[], spec: PreprocessS
 }
 
 /** Training forward graph: unit crops [B,3,c,c] -> loss (+ reported per-level and SSPCAB terms). */
-export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'> & Partial<Pick<KdParams, 'featurePool'>>, batch: number, crop: number, seed: number) {
+export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'> & Partial<Pick<KdParams, 'featurePool' | 'lossShape'>>, batch: number, crop: number, seed: number) {
   const g = new GraphBuilder('kd_train');
   const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
   const net = new Net(g, seed);
@@ -161,7 +167,9 @@ export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: 
   const student = studentOf(net, unit, teacher, cfg, true);
   const terms: string[] = [];
   cfg.levels.forEach((l, i) => {
-    const d = cosineDistance(g, localMean(g, teacher[i], p.featurePool ?? 0), localMean(g, student.features[i], p.featurePool ?? 0));
+    const t = localMean(g, teacher[i], p.featurePool ?? 0);
+    const s = localMean(g, student.features[i], p.featurePool ?? 0);
+    const d = p.lossShape === 'flat' ? cosineDistance(g, flatten(g, t), flatten(g, s)) : cosineDistance(g, t, s);
     terms.push(g.node('ReduceMean', [d], { keepdims: 0 }, { outputs: [`loss.${l.name}`] })[0]);
   });
   let loss = terms.length === 1 ? terms[0] : g.op('Sum', terms);
@@ -174,6 +182,11 @@ export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: 
   g.output('loss', 'float32', []);
   for (const t of terms) g.output(t, 'float32', []);
   return { model: g.build(), terms, params: net.params };
+}
+
+/** [N,C,h,w] -> [N,C·h·w]: one vector per image. */
+function flatten(g: GraphBuilder, x: string): string {
+  return g.op('Reshape', [x, g.constInt64([0, -1])]);
 }
 
 /** Per-level statistics of the distance maps on held-out good images (levelNorm). */

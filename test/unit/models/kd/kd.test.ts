@@ -54,6 +54,32 @@ describe('KD forward student', () => {
   }, 60_000);
 });
 
+describe('KD reverse student, flattened-map loss', () => {
+  it("lossShape 'flat' is a different loss from the per-position one on the same init and batch, and it decreases", async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const rng = new Rng(5);
+    const images = Array.from({ length: 2 }, () => ({ data: Uint8Array.from({ length: 3 * 64 * 64 }, (_, i) => 100 + 40 * Math.sin((i % 64) * 0.4) + rng.uniform(-15, 15)), h: 64, w: 64, mean: 0.45, std: 0.12 }));
+    const batch = makeBatchFn(images, 2, 64, 1, 0)(0);
+    const firstAndLast = async (lossShape: 'position' | 'flat') => {
+      const p = { ...defaultParams(backbone), lossShape };
+      const fwd = buildTrainingForward(backbone, studentConfig(p, backbone), p, 2, 64, 0);
+      const shapes = await probeShapes(fwd.model, batch);
+      const training = buildTrainingModel(fwd.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+      const trainer = await Trainer.create(training, { provider: { provider: 'cpu', skipped: [] }, threads: 1 });
+      const first = await trainer.step(batch, 3e-3);
+      let last = first;
+      for (let i = 0; i < 9; i++) last = await trainer.step(batch, 3e-3);
+      await trainer.release();
+      return { first: first.terms['loss.block_5'], last: last.terms['loss.block_5'] };
+    };
+    const position = await firstAndLast('position');
+    const flat = await firstAndLast('flat');
+    // The heads start at zero (every loss is 1 at step 0); after the same steps the two losses have moved apart.
+    expect(Math.abs(flat.last - position.last)).toBeGreaterThan(1e-2);
+    expect(flat.last).toBeLessThan(flat.first);
+  }, 60_000);
+});
+
 describe('KD on generated blob defects (CLI end to end)', () => {
   it('train --method kd writes a model folder; eval finds the blobs (image AUROC >= 0.9)', async () => {
     const modelDir = path.join(tmp, 'model');

@@ -19,6 +19,10 @@ describe('convolution rules (finite differences)', () => {
     ['>= 128 output positions (batched FusedMatMul weight gradient, cols · goutᵀ)', [2, 2, 12, 12], [3, 2, 3, 3], { pads: [1, 1, 1, 1] }],
     ['>= 128 output positions, more outputs than columns (gout · colsᵀ)', [2, 1, 12, 12], [12, 1, 3, 3], { pads: [1, 1, 1, 1] }],
     ['1x1 stride 1 (no im2col)', [2, 3, 4, 5], [2, 3, 1, 1], {}],
+    // Strided dX: one GEMM + col2im below 64 dy positions (the cases above), ConvTranspose from 64 on.
+    ['stride 2 dilation 2 (dX by GEMM + col2im)', [2, 2, 9, 9], [3, 2, 3, 3], { strides: [2, 2], dilations: [2, 2], pads: [2, 2, 2, 2] }],
+    ['1-D stride 2 (dX by GEMM + col2im)', [2, 3, 9], [2, 3, 3], { strides: [2], pads: [1, 1] }],
+    ['stride 2, 72 dy positions (dX by ConvTranspose)', [1, 2, 17, 16], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
   ] as const)('Conv %s', (_name, x, w, attrs) => assertVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
 
   it.each([

@@ -4,7 +4,8 @@
  *
  * Measured choices (ORT CPU, see ../README.md):
  * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p);
- *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape.
+ *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape, or, when dy has
+ *   few positions, one GEMM over the batch + col2im (convInputGradByGemm).
  * - dW is im2col + GEMM (see convWeightGrad): 2-4x faster here than a Conv over the transposed batch.
  * ConvTranspose is the adjoint of Conv: its dX is Conv(dy, W), its dW is the same weight-gradient helper with
  * the roles of input and output swapped.
@@ -80,6 +81,39 @@ function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string
   return k.emit('Sum', parts);
 }
 
+/** The constant [C*kk, 1, *K] kernel whose depthwise Conv is im2col (and whose ConvTranspose is col2im). */
+function oneHotKernel(k: VjpKit, C: number, kernel: number[]): string {
+  const kk = kernel.reduce((a, b) => a * b, 1);
+  const onehot = new Array<number>(C * kk * kk).fill(0);
+  for (let c = 0; c < C; c++) for (let j = 0; j < kk; j++) onehot[(c * kk + j) * kk + j] = 1;
+  return k.floats(onehot, [C * kk, 1, ...kernel]);
+}
+
+/**
+ * Strided dX through one GEMM over the whole batch, when dy has few positions: cols = dyᵀ W ([N*L, M] x [M, C*kk]),
+ * then col2im as the ConvTranspose of the one-hot im2col kernel. ORT's ConvTranspose runs one GEMM per image with
+ * only L columns. CPU time, 1 thread, min of 12 (README, session 4): ResNet layer4.0 (dy 16x512x4x4) 12.8 -> 8.4 ms,
+ * layer3.0 (8x8) 8.1 -> 8.5, layer2.0 (16x16) 8.1 -> 11.8; hence only below 64 positions. Equal results (0 difference).
+ */
+const STRIDED_GEMM_MAX_POSITIONS = 64;
+
+function convInputGradByGemm(k: VjpKit, dy: string, w: string, xShape: number[], dyShape: number[], geo: ConvGeometry, outputPadding: number[]): string {
+  const [N, M] = dyShape;
+  const C = xShape[1];
+  const ck = C * geo.kernel.reduce((a, b) => a * b, 1);
+  const L = dyShape.slice(2).reduce((a, b) => a * b, 1);
+  const rows = k.emit('Reshape', [k.emit('Transpose', [k.emit('Reshape', [dy, k.ints([N, M, L])])], { perm: [0, 2, 1] }), k.ints([N * L, M])]);
+  const colRows = k.emit('Gemm', [rows, k.emit('Reshape', [w, k.ints([M, ck])])], {}, `${k.node.name}/grad/dX_gemm`);
+  const cols = k.emit('Reshape', [k.emit('Transpose', [k.emit('Reshape', [colRows, k.ints([N, L, ck])])], { perm: [0, 2, 1] }), k.ints([N, ck, ...dyShape.slice(2)])]);
+  return k.emit('ConvTranspose', [cols, oneHotKernel(k, C, geo.kernel)], {
+    strides: geo.strides,
+    dilations: geo.dilations,
+    pads: [...geo.padsBegin, ...geo.padsEnd],
+    group: C,
+    output_padding: outputPadding,
+  }, `${k.node.name}/grad/dX_col2im`);
+}
+
 function convWeightGradChunk(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
   const [N, Cin] = inpShape;
   const Cout = goutShape[1];
@@ -89,9 +123,7 @@ function convWeightGradChunk(k: VjpKit, inp: string, inpShape: number[], gout: s
   const trivial = kk === 1 && geo.strides.every((v) => v === 1) && [...geo.padsBegin, ...geo.padsEnd].every((v) => v === 0);
   let cols = inp;
   if (!trivial) {
-    const onehot = new Array<number>(Cin * kk * kk).fill(0);
-    for (let c = 0; c < Cin; c++) for (let j = 0; j < kk; j++) onehot[(c * kk + j) * kk + j] = 1;
-    cols = k.emit('Conv', [inp, k.floats(onehot, [Cin * kk, 1, ...geo.kernel])], {
+    cols = k.emit('Conv', [inp, oneHotKernel(k, Cin, geo.kernel)], {
       strides: geo.strides,
       dilations: geo.dilations,
       pads: [...geo.padsBegin, ...geo.padsEnd],
@@ -155,6 +187,10 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
   const outputPadding = range(sd).map(
     (i) => xShape[2 + i] - ((dyShape[2 + i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 - geo.padsBegin[i] - geo.padsEnd[i]),
   );
+  const positions = dyShape.slice(2).reduce((a, b) => a * b, 1);
+  if (geo.group === 1 && geo.kernel.some((kk) => kk > 1) && positions < STRIDED_GEMM_MAX_POSITIONS) {
+    return convInputGradByGemm(k, dy, w, xShape, dyShape, geo, outputPadding);
+  }
   return k.emit('ConvTranspose', [dy, w], {
     strides: geo.strides,
     dilations: geo.dilations,

@@ -4,8 +4,8 @@
  *
  * Measured choices (ORT CPU, see ../README.md):
  * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p);
- *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape, or, when dy has
- *   few positions, one GEMM over the batch + col2im (convInputGradByGemm).
+ *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape. When dy has few
+ *   positions (< 64), either stride: one GEMM over the batch + col2im (convInputGradByGemm).
  * - dW is im2col + GEMM (see convWeightGrad): 2-4x faster here than a Conv over the transposed batch.
  * ConvTranspose is the adjoint of Conv: its dX is Conv(dy, W), its dW is the same weight-gradient helper with
  * the roles of input and output swapped.
@@ -90,12 +90,12 @@ function oneHotKernel(k: VjpKit, C: number, kernel: number[]): string {
 }
 
 /**
- * Strided dX through one GEMM over the whole batch, when dy has few positions: cols = dyᵀ W ([N*L, M] x [M, C*kk]),
+ * dX through one GEMM over the whole batch, when dy has few positions: cols = dyᵀ W ([N*L, M] x [M, C*kk]),
  * then col2im as the ConvTranspose of the one-hot im2col kernel. ORT's ConvTranspose runs one GEMM per image with
  * only L columns. CPU time, 1 thread, min of 12 (README, session 4): ResNet layer4.0 (dy 16x512x4x4) 12.8 -> 8.4 ms,
  * layer3.0 (8x8) 8.1 -> 8.5, layer2.0 (16x16) 8.1 -> 11.8; hence only below 64 positions. Equal results (0 difference).
  */
-const STRIDED_GEMM_MAX_POSITIONS = 64;
+const GEMM_DX_MAX_POSITIONS = 64;
 
 function convInputGradByGemm(k: VjpKit, dy: string, w: string, xShape: number[], dyShape: number[], geo: ConvGeometry, outputPadding: number[]): string {
   const [N, M] = dyShape;
@@ -163,6 +163,16 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
   // Conv takes 8-9 ms; the flipped-weight Conv (weight Transpose + reversal MatMul included) took 15 vs 25 ms in
   // a same-process A/B (README, "Measured choices"). The earlier "ConvTranspose when the weight is larger"
   // choice came from noisy wall-clock timings at load ~20.
+  const outputPadding = range(sd).map(
+    (i) => xShape[2 + i] - ((dyShape[2 + i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 - geo.padsBegin[i] - geo.padsEnd[i]),
+  );
+  // Few dy positions (ResNet's 4x4 layer4), any stride: one GEMM over the batch + col2im, which also needs no
+  // weight Transpose. Stride 1, CPU min, 1 thread (README, session 4): 512-ch 4x4 17.7 -> 15.8 ms against the
+  // flipped-weight Conv below, 256-ch 8x8 14.1 -> 17.0 (so not from 64 positions on).
+  const positions = dyShape.slice(2).reduce((a, b) => a * b, 1);
+  if (geo.group === 1 && geo.kernel.some((kk) => kk > 1) && positions < GEMM_DX_MAX_POSITIONS) {
+    return convInputGradByGemm(k, dy, w, xShape, dyShape, geo, outputPadding);
+  }
   const fitsFlip = geo.strides.every((s) => s === 1) && [...flipPads, ...flipPadsEnd].every((p) => p >= 0);
   if (fitsFlip) {
     const [M, Cg] = wShape;
@@ -183,13 +193,6 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
           k.ints([g * Cg, M / g, ...geo.kernel]),
         ]);
     return k.emit('Conv', [dy, flipped], { dilations: geo.dilations, group: g, pads: [...flipPads, ...flipPadsEnd], strides: new Array(sd).fill(1) });
-  }
-  const outputPadding = range(sd).map(
-    (i) => xShape[2 + i] - ((dyShape[2 + i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 - geo.padsBegin[i] - geo.padsEnd[i]),
-  );
-  const positions = dyShape.slice(2).reduce((a, b) => a * b, 1);
-  if (geo.group === 1 && geo.kernel.some((kk) => kk > 1) && positions < STRIDED_GEMM_MAX_POSITIONS) {
-    return convInputGradByGemm(k, dy, w, xShape, dyShape, geo, outputPadding);
   }
   return k.emit('ConvTranspose', [dy, w], {
     strides: geo.strides,

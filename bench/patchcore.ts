@@ -9,6 +9,8 @@
  * - patchcore.metrics_20M_pixels: MetricsCollector.compute (pixel AUROC/AP/F1 + PRO) on 300 generated 256 px maps.
  * Data sets are read from ../shared/data and skipped (with a record saying so) when absent.
  * BENCH_PATCHCORE_MAX_TEST=N evaluates an evenly spaced subset of N test images (quicker, noisier).
+ * BENCH_PATCHCORE_ONLY=speed runs only train_200 and infer_ms (the two timing targets, ~1 min), so that they can be
+ * re-measured on a quiet machine without the accuracy runs.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { elpv, latency256, machine, magneticTile, metricFields, r4, trainAndEval
 
 
 const BACKBONES = ['mobilenetv2', 'resnet'];
+const speedOnly = process.env.BENCH_PATCHCORE_ONLY === 'speed';
 
 /** Metrics on ~20M pixels: 300 generated 256 x 256 maps, half with one 19 x 29 px defect. value = compute() time. */
 export function benchMetrics(emit: Emit): void {
@@ -50,13 +53,13 @@ export function benchMetrics(emit: Emit): void {
 }
 
 export async function run(emit: Emit): Promise<void> {
-  benchMetrics(emit);
+  if (!speedOnly) benchMetrics(emit);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-patchcore-'));
   try {
     const mt = await magneticTile();
     if ('skipped' in mt) emit({ bench: 'patchcore.magnetic_tile', skipped: mt.skipped });
     else {
-      for (const backbone of BACKBONES) {
+      for (const backbone of speedOnly ? [] : BACKBONES) {
         const { trained, r, peakRssMb } = await trainAndEval(patchcore, mt, tmp, { backbone });
         emit({
           bench: `patchcore.magnetic_tile.${backbone}`,
@@ -95,6 +98,7 @@ export async function run(emit: Emit): Promise<void> {
       emit({ bench: 'patchcore.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=30', p90: Math.round(ms[18] * 10) / 10, bank: trained.json.params.bankSize, provider: model.provider, ort: ort.env.versions?.common, ...machine() });
     }
 
+    if (speedOnly) return;
     const el = await elpv();
     if ('skipped' in el) emit({ bench: 'patchcore.elpv', skipped: el.skipped });
     else {

@@ -77,6 +77,12 @@ export const command: CliCommand = {
     const epochs = flag(args, 'epochs') === undefined ? undefined : intFlag(args, 'epochs', 1);
     if (epochs !== undefined && epochs < 1) throw new StudioError('BAD_REQUEST', `--epochs must be at least 1, got ${epochs}.`);
     const skips = flag(args, 'skips'); // EAR: skip levels kept at inference, e.g. 0,1,1 (params.skips)
+    // A method-specific flag given to another method would be stored in params and silently do nothing.
+    for (const [name, owner] of [['skips', 'ear'], ['aggregate', 'patchcore']] as const) {
+      if (flag(args, name) !== undefined && method.name !== owner) {
+        throw new StudioError('BAD_REQUEST', `--${name} applies to --method ${owner} only; remove it for --method ${method.name}.`);
+      }
+    }
     const params: Record<string, unknown> = {};
     if (epochs !== undefined) params.epochs = epochs;
     if (skips !== undefined) params.skips = skips;

@@ -97,6 +97,12 @@ describe('PatchCore --aggregate (CLI)', () => {
       expect(c.err.join('\n')).toContain(`--aggregate "${bad}"`);
     }
   });
+
+  it('is refused for another method instead of being stored and ignored (exit 2)', async () => {
+    const c = capture();
+    expect(await main(['train', '--method', 'kd', '--data', data, '--out', path.join(tmp, 'm-agg-kd'), '--aggregate', '3'], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('--aggregate applies to --method patchcore only');
+  });
 });
 
 describe('PatchCore with the random-init ResNet backbone', () => {

@@ -4,7 +4,7 @@ import { serializeModel } from '../../../src/main/engine/onnx/proto.js';
 import { resolveBackbone } from '../../../src/main/models/backbones/index.js';
 import { clampBorder } from '../../../src/main/models/patchcore/anomalyMap.js';
 import { patchFeatures } from '../../../src/main/models/patchcore/network.js';
-import { aggregateFor } from '../../../src/main/models/patchcore/index.js';
+import { aggregateFor, trainParams } from '../../../src/main/models/patchcore/index.js';
 import { buildPatchCoreGraph, type PatchCoreParams } from '../../../src/main/models/patchcore/train.js';
 import { openSession, ort } from '../../../src/main/models/session.js';
 
@@ -111,5 +111,18 @@ describe('PatchCore default neighbourhood per image size', () => {
       expect(a % 2).toBe(1);
       expect(a).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('accepts its own scaled default at large image sizes, checks only what the user typed', () => {
+    const backbone = resolveBackbone('mobilenetv2', 0);
+    // 2048 px scales [9, 13] past the typed limit of 63; this used to fail naming an --aggregate nobody passed.
+    expect(trainParams({ imageSize: 2048 }, backbone).aggregate).toEqual(aggregateFor(2048, [9, 13]));
+    expect(Math.max(...(trainParams({ imageSize: 2048 }, backbone).aggregate as number[]))).toBeGreaterThan(63);
+    expect(() => trainParams({ imageSize: 2048, params: { aggregate: 65 } }, backbone)).toThrow(/--aggregate "65"/);
+    expect(trainParams({ imageSize: 256, params: { aggregate: '3' } }, backbone).aggregate).toBe(3);
+    // Three levels without a neighbourhood: the two-sided default does not fit and the message says what to pass.
+    expect(() => trainParams({ params: { levels: ['block_2', 'block_5', 'block_9'] } }, backbone)).toThrow(/3 feature levels/);
+    expect(() => trainParams({ params: { knn: 0 } }, backbone)).toThrow(/params\.knn 0/);
+    expect(trainParams({ params: { knn: 3 } }, backbone).knn).toBe(3);
   });
 });

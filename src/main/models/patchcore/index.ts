@@ -74,15 +74,33 @@ export function parseAggregate(v: unknown, levels: number): number | number[] {
   return parts.length === 1 ? parts[0] : parts;
 }
 
-async function train(req: TrainRequest): Promise<TrainedModel> {
-  const started = performance.now();
-  const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
+/**
+ * The user's neighbourhood is checked as typed; the default, already scaled with --image-size (it may exceed the
+ * typed limit of 63 at 1280 px and up), only has to fit the number of levels.
+ */
+function neighbourhood(given: unknown, scaledDefault: number[], levels: number): number | number[] {
+  if (given !== undefined) return parseAggregate(given, levels);
+  if (scaledDefault.length === levels || new Set(scaledDefault).size === 1) return scaledDefault.length === levels ? scaledDefault : scaledDefault[0];
+  throw new StudioError('BAD_REQUEST', `The default neighbourhood has ${scaledDefault.length} sides but ${levels} feature levels were chosen: pass --aggregate (params.aggregate) with one side or ${levels} sides, finest level first.`);
+}
+
+/** The defaults for the backbone, scaled to the request's image size, overridden and checked by req.params. */
+export function trainParams(req: Pick<TrainRequest, 'imageSize' | 'params'>, backbone: Backbone): PatchCoreParams {
   const base = defaultParams(backbone);
   const imageSize = req.imageSize ?? base.imageSize;
   const given = (req.params ?? {}) as Partial<PatchCoreParams>;
-  const params: PatchCoreParams = { ...base, imageSize, aggregate: aggregateFor(imageSize, base.aggregate), sigma: (base.sigma * imageSize) / 256, ...given };
-  // Also checks a default neighbourhood against levels given without one (one side per level).
-  params.aggregate = parseAggregate(params.aggregate, params.levels.length);
+  const params: PatchCoreParams = { ...base, imageSize, sigma: (base.sigma * imageSize) / 256, ...given };
+  params.aggregate = neighbourhood(given.aggregate, aggregateFor(imageSize, base.aggregate), params.levels.length);
+  if (params.knn !== undefined && !(Number.isInteger(params.knn) && params.knn >= 1 && params.knn <= 64)) {
+    throw new StudioError('BAD_REQUEST', `params.knn ${String(params.knn)}: give a whole number of nearest bank rows from 1 to 64.`);
+  }
+  return params;
+}
+
+async function train(req: TrainRequest): Promise<TrainedModel> {
+  const started = performance.now();
+  const backbone = resolveBackbone(req.backbone ?? 'mobilenetv2', req.seed);
+  const params = trainParams(req, backbone);
   const result = await trainPatchCore(methodTrainInput(req, backbone, params));
   const spec = preprocessSpec(params, backbone);
   const json = oneClassModelJson({

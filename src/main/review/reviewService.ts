@@ -121,7 +121,9 @@ export class ReviewService {
     let lastFlush = Date.now();
     const decisions = await folder.readDecisions().catch(() => ({}));
     const emit = () => this.deps.onProgress({ runId: run.runId, status: run.status, done: run.done, total: run.total, error: run.error });
-    // The JPEG view copies the screen shows first; one sharp pipeline at a time, beside the model's work.
+    // The JPEG view copies the screen shows first. Files the model cannot share a decode with go through this cache
+    // (one sharp pipeline at a time); 8-bit PNG views are encoded by inspectOne from the model's pixels, one per image
+    // since images are inspected one after another.
     const views = new ThumbnailCache({ cacheDir: folder.viewDir, size: VIEW_MAX_SIDE, quality: VIEW_QUALITY, concurrency: 1 });
     try {
       for (const rec of images) {

@@ -5,7 +5,8 @@
  * Measured choices (ORT CPU, see ../README.md):
  * - dX of a stride-1 Conv is a Conv of dy with the flipped, group-transposed weight (pads (k-1)d - p);
  *   strided Convs use ConvTranspose(dy, W) with output_padding chosen to land on X's shape. When dy has few
- *   positions (< 64), either stride: one GEMM over the batch + col2im (convInputGradByGemm).
+ *   positions (< 64), either stride, ungrouped and with a kernel larger than 1 x 1: one GEMM over the batch +
+ *   col2im (convInputGradByGemm).
  * - dW is im2col + GEMM (see convWeightGrad): 2-4x faster here than a Conv over the transposed batch.
  * ConvTranspose is the adjoint of Conv: its dX is Conv(dy, W), its dW is the same weight-gradient helper with
  * the roles of input and output swapped.

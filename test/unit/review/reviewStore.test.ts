@@ -32,7 +32,9 @@ class Watched extends ReviewStore {
   }
 }
 
-function fakeClient(results: ReviewResult[], status: ReviewRun['status'] = 'done'): StudioClient {
+type Handler = (e: unknown) => void;
+
+function fakeClient(results: ReviewResult[], status: ReviewRun['status'] = 'done', handlers = new Map<string, Handler>()): StudioClient {
   return {
     mode: 'browser',
     invoke: (async (name: string) => {
@@ -40,7 +42,7 @@ function fakeClient(results: ReviewResult[], status: ReviewRun['status'] = 'done
       throw new Error(`unexpected call ${name}`);
     }) as StudioClient['invoke'],
     tryInvoke: (() => Promise.reject(new Error('unused'))) as StudioClient['tryInvoke'],
-    on: () => () => undefined,
+    on: ((name: string, h: Handler) => (handlers.set(name, h), () => handlers.delete(name))) as unknown as StudioClient['on'],
     assetUrl: (ref) => `/asset/${'path' in ref ? ref.path : ''}`,
   };
 }
@@ -56,10 +58,22 @@ describe('ReviewStore top-of-list preload', () => {
     await settle();
     expect(store.order).toEqual(['top.png', 'b.png', 'c.png', 'd.png'].slice(0, TOP_PRELOAD));
     expect(store.maxInFlight).toBe(1);
-    // Selecting or re-sorting later does not start it again.
-    store.select('c.png');
+  });
+
+  it('is not started again by a later event of the same run, and is again after reopening (the caches were cleared)', async () => {
+    const handlers = new Map<string, Handler>();
+    const store = new Watched(fakeClient(results, 'done', handlers));
+    await store.refresh(); // subscribes; the pickers' calls fail in this fake and refresh reports that as an error
+    await store.open('r1');
     await settle();
     expect(store.order).toHaveLength(TOP_PRELOAD);
+    handlers.get('review.progress')!({ runId: 'r1', status: 'done', done: results.length, total: results.length, error: null });
+    handlers.get('review.result')!({ runId: 'r1', result: result('late.png', 0.05) });
+    await settle();
+    expect(store.order).toHaveLength(TOP_PRELOAD);
+    await store.open('r1');
+    await settle();
+    expect(store.order).toEqual([...store.order.slice(0, TOP_PRELOAD), ...store.order.slice(0, TOP_PRELOAD)]);
   });
 
   it('waits while the run is still going', async () => {

@@ -46,6 +46,8 @@ export class Trainer {
     private readonly session: ort.InferenceSession,
     readonly provider: ProviderChoice,
     private readonly optimizerName: string | undefined,
+    /** What the session was created with (threads, spinning): what a job's log and the tests read back. */
+    readonly sessionOptions: ort.InferenceSession.SessionOptions,
   ) {
     const inPlace = inPlaceSlots(training.model, training.state);
     for (const s of training.state) {
@@ -68,13 +70,14 @@ export class Trainer {
         opts.log?.(`trainer: ${r.count} Convs on ORT's NCHWc kernels (block ${block})`);
       }
     }
+    const options = sessionOptions({ provider: provider.provider, threads: opts.threads, spinning: opts.spinning });
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(serializeModel(model), sessionOptions({ provider: provider.provider, threads: opts.threads, spinning: opts.spinning }));
+      session = await ort.InferenceSession.create(serializeModel(model), options);
     } catch (e) {
       throw new StudioError('INTERNAL', `ONNX Runtime rejected the training graph: ${(e as Error).message}`);
     }
-    return new Trainer(training, session, provider, opts.optimizerName);
+    return new Trainer(training, session, provider, opts.optimizerName, options);
   }
 
   get stepCount(): number {

@@ -163,6 +163,9 @@ describe('optimizers as ONNX subgraphs (one session.run = forward + backward + u
     expect(sessionOptions({ threads: 2 }).extra).toBeUndefined();
     const cfg: OptimizerConfig = { kind: 'adam' };
     const { w, trainer } = await trainLinear(cfg, 3, undefined, { threads: 2, spinning: false });
+    // The Trainer hands the setting to its session (not only sessionOptions in isolation).
+    expect(trainer.sessionOptions.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    expect(trainer.sessionOptions.intraOpNumThreads).toBe(2);
     const ref = reference(cfg, [0.5, -1, 2], [1, -2, 0.25], 0.1, 3);
     w.forEach((x, i) => expect(x).toBeCloseTo(ref[i], 5));
     await trainer.release();

@@ -15,7 +15,6 @@ import { randomFeeds } from '../../src/main/engine/autodiff/shapes.js';
 import { serializeModel } from '../../src/main/engine/onnx/proto.js';
 import { loadTrainingModel } from '../../src/main/engine/optim/trainingFile.js';
 import { sessionOptions } from '../../src/main/engine/runtime/providers.js';
-import { resnet18 } from '../../src/main/engine/zoo/index.js';
 
 interface ThreadStats { sub_threads?: Record<string, { num_run: number }> }
 interface ProfileEvent { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string; thread_scheduling_stats?: ThreadStats } }
@@ -29,7 +28,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'engine-profile-'));
   const opts = { ...sessionOptions({ provider: 'cpu', threads: Number(values.threads) }), enableProfiling: true, profileFilePrefix: join(dir, 'profile') };
   const session = await ort.InferenceSession.create(serializeModel(tm.model), opts);
-  const feeds: Record<string, ort.Tensor> = { ...randomFeeds(resnet18({ batch: 16, size: 128 }).model, 7) };
+  // Data inputs from the graph's own declared shapes (any saved training graph, not only ResNet-18's).
+  const feeds: Record<string, ort.Tensor> = { ...randomFeeds(tm.model, 7) };
   feeds[tm.lrInput] = new ort.Tensor('float32', Float32Array.of(1e-3), []);
   feeds[tm.stepInput] = new ort.Tensor('float32', Float32Array.of(1), []);
   for (const s of tm.state) feeds[s.input] = new ort.Tensor('float32', s.initial as Float32Array, s.dims);

@@ -209,6 +209,26 @@ test('paint, undo, redo, reload, find the PNG on disk, export and read the expor
   await expect(page.getByTestId('annotate-class')).toHaveCount(1);
   await expect(page.locator('[data-testid="annotate-class"][data-class-id="1"]')).toHaveAttribute('data-name', 'crack');
   expect(await painted(page)).toBe(strokePixels);
+
+  // Next image and back: each replaced bitmap is closed once the next is drawn (useCloseReplaced); the picture must
+  // still show, without a page error, after the steps and a zoom.
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const screen = page.getByTestId('screen-annotate');
+  await page.getByTestId('annotate-next').click();
+  await expect(screen).not.toHaveAttribute('data-image', image);
+  await expect(screen).toHaveAttribute('data-status', 'ready');
+  await page.getByTestId('annotate-prev').click();
+  await expectReady(page, image);
+  const stage = (await page.getByTestId('annotate-stage').boundingBox())!;
+  await page.mouse.move(stage.x + stage.width / 2, stage.y + stage.height / 2);
+  await page.mouse.wheel(0, -200);
+  await page.mouse.wheel(0, 200);
+  await page.waitForTimeout(200);
+  expect(await painted(page)).toBe(strokePixels);
+  expect(pageErrors).toEqual([]);
+  const alpha = await page.getByTestId('annotate-stage').locator('canvas').first().evaluate((c: HTMLCanvasElement) => c.getContext('2d')!.getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3]);
+  expect(alpha).toBe(255);
 });
 
 test('a save that fails keeps the edit in the browser and Retry writes it; a wrong-size mask is refused clearly', async ({ page, studio, scratch, datasets }, testInfo) => {

@@ -70,6 +70,8 @@ export class AnnotateSession extends Store<SessionState> {
   private noticeSeq = 0;
   private carried: { tool: ToolId; settings: EditorSettings; classId: number } | null = null;
   private heatmapLoader: HeatmapLoader | null = null;
+  /** The class a running deleteClass removes: kept out of lists an open() or a save reads meanwhile. */
+  private deleting: { datasetId: string; id: number } | null = null;
 
   constructor(
     private readonly client: StudioClient,
@@ -110,12 +112,16 @@ export class AnnotateSession extends Store<SessionState> {
         this.persistence.unsavedMask(datasetId, record.path),
         this.db.annotationClasses.get(datasetId),
       ]);
-      if (request !== this.request) return;
+      if (request !== this.request) {
+        image.close(); // superseded before it was shown: nobody else holds it
+        return;
+      }
       const width = image.width;
       const height = image.height;
       // The default class only for a dataset with no list anywhere: a deleted "defect" must stay deleted.
       const merged = mergeClasses(storedClasses?.classes, unsaved?.classes, loaded.classes, s.datasetId === datasetId ? s.classes : null);
-      const classes = merged.length ? merged : [...DEFAULT_CLASSES];
+      const kept = this.withoutDeleting(datasetId, merged);
+      const classes = kept.length ? kept : [...DEFAULT_CLASSES];
 
       let mask: Uint8Array | undefined;
       let maskSource: MaskSource = 'none';
@@ -177,8 +183,12 @@ export class AnnotateSession extends Store<SessionState> {
       editor.on('committed', (c) => {
         const request = this.request;
         const mask = editor.getMask();
+        const atStroke = this.get().classes;
+        // Read at the Dexie put (after compression), so a class deleted meanwhile is left out; the stroke-time list
+        // when another dataset was opened meanwhile.
+        const classes = () => this.withoutDeleting(datasetId, this.get().datasetId === datasetId ? this.get().classes : atStroke);
         void this.persistence
-          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes: () => this.get().classes, rect: c.bbox, patches: patchesOf(editor, c) })
+          .save({ datasetId, imagePath, mask, width: editor.getWidth(), height: editor.getHeight(), classes, rect: c.bbox, patches: patchesOf(editor, c) })
           .then((painted) => {
             if (request === this.request && painted >= 0) this.patch({ painted });
           })
@@ -190,6 +200,11 @@ export class AnnotateSession extends Store<SessionState> {
       }),
     ];
     this.unbind = () => offs.forEach((off) => off());
+  }
+
+  private withoutDeleting(datasetId: string, list: readonly AnnotationClass[]): AnnotationClass[] {
+    const d = this.deleting;
+    return d && d.datasetId === datasetId ? list.filter((c) => c.id !== d.id) : [...list];
   }
 
   notify(level: Notice['level'], text: string): void {
@@ -237,10 +252,14 @@ export class AnnotateSession extends Store<SessionState> {
    * Deletes a class that no mask paints: refused (with the reason as a notice) while the open mask, an unsaved mask
    * of another image (Dexie) or a saved mask of the dataset has pixels of it; masks are never rewritten by a class
    * change. The open editor drops the undo/redo steps that could paint it again (it says so), and unsaved masks get
-   * the new list, so neither an undo nor a later save brings the class back.
+   * the new list, so neither an undo nor a later save brings the class back. Never rejects: problems are notices.
    */
   async deleteClass(id: number): Promise<boolean> {
-    const { classes, editor, datasetId, record } = this.get();
+    if (this.deleting) {
+      this.notify('warning', 'Another class is being deleted; try again in a moment.');
+      return false;
+    }
+    const { datasetId, record } = this.get();
     let unsaved: { imagePath: string; pixels: number }[] = [];
     if (datasetId) {
       try {
@@ -252,24 +271,58 @@ export class AnnotateSession extends Store<SessionState> {
         return false;
       }
     }
-    const next = deleteClass(classes, id, editor ? countClassPixels(editor.getMask(), id) : 0, unsaved);
-    if (typeof next === 'string') {
-      this.notify('error', next);
+    // Read again after the await: the open image may have changed (its unsaved entry was then not checked).
+    const { classes, editor, datasetId: nowDataset, record: nowRecord } = this.get();
+    if (nowDataset !== datasetId || nowRecord?.path !== record?.path) {
+      this.notify('warning', 'The open image changed while the class was being checked; nothing was deleted, try again.');
       return false;
     }
-    if (datasetId) {
-      try {
-        // The main process refuses when a saved mask still paints the class (and names the images).
-        await this.client.invoke('annotations.setClasses', { datasetId, classes: next });
-        await this.persistence.replaceUnsavedClasses(datasetId, next);
-      } catch (e) {
-        this.notify('error', message(e));
-        return false;
-      }
+    const removed = classes.find((c) => c.id === id);
+    const next = deleteClass(classes, id, editor ? countClassPixels(editor.getMask(), id) : 0, unsaved);
+    if (typeof next === 'string' || !removed) {
+      this.notify('error', typeof next === 'string' ? next : `No class with id ${id}.`);
+      return false;
     }
-    editor?.setClasses(next);
+    // State and editor change before any await: the class can no longer be painted, and a stroke stored meanwhile
+    // (its list is read at the Dexie put) does not carry it to disk.
+    try {
+      editor?.setClasses(next);
+    } catch (e) {
+      this.notify('error', message(e));
+      return false;
+    }
     this.storeClasses(next, false);
+    if (!datasetId) return true;
+    this.deleting = { datasetId, id };
+    try {
+      await this.persistence.replaceUnsavedClasses(datasetId, next);
+      // A save sent before the delete carries the old list as classes.json; it must land before the new list does.
+      await this.persistence.idle();
+      // The main process refuses when a saved mask still paints the class (and names the images).
+      await this.client.invoke('annotations.setClasses', { datasetId, classes: next });
+    } catch (e) {
+      this.deleting = null;
+      this.notify('error', message(e));
+      await this.restoreClass(datasetId, removed);
+      return false;
+    } finally {
+      this.deleting = null;
+    }
     return true;
+  }
+
+  /** Undoes a refused delete: the class goes back into the list everywhere (saves meanwhile wrote the list without it). */
+  private async restoreClass(datasetId: string, removed: AnnotationClass): Promise<void> {
+    const s = this.get();
+    if (s.datasetId !== datasetId) return;
+    const restored = mergeClasses(s.classes, [removed]);
+    try {
+      s.editor?.setClasses(restored);
+    } catch (e) {
+      this.notify('error', message(e));
+    }
+    this.storeClasses(restored);
+    await this.persistence.replaceUnsavedClasses(datasetId, restored).catch((e: unknown) => this.notify('warning', `Unsaved masks keep the list without "${removed.name}": ${message(e)}`));
   }
 
   /** The class list → state, Dexie and (unless already done) the dataset's classes.json. */

@@ -10,6 +10,7 @@ import { useStoreValue } from '../state/store.js';
 import { KonvaView } from './KonvaView.js';
 import { loadBitmap, loadImage } from './loadImage.js';
 import { maskOverlay, type MaskOverlay } from './maskOverlay.js';
+import { useCloseReplaced } from './useCloseReplaced.js';
 import type { ViewerStore } from './ViewerStore.js';
 
 export interface ImageViewerProps {
@@ -35,6 +36,8 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
   const pixelRef = useRef<HTMLSpanElement>(null);
   const zoomPercent = useStoreValue(store, (s) => Math.round(s.view.scale * 100));
   const showMask = useStoreValue(store, (s) => s.showMask);
+  // Each bitmap is loaded for this viewer alone: close it once the next is shown, and when the viewer closes.
+  useCloseReplaced(loaded?.image ?? null, { closeOnUnmount: true });
 
   useEffect(() => {
     let cancelled = false;
@@ -46,7 +49,10 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
       maskUrl && record.maskPath ? loadImage(maskUrl, record.maskPath, { readPixels: true }).then(maskOverlay) : Promise.resolve(null),
     ])
       .then(([image, mask]) => {
-        if (cancelled) return;
+        if (cancelled) {
+          image.close(); // superseded before it was shown
+          return;
+        }
         store.setImage({ width: image.width, height: image.height });
         setLoaded({ path: record.path, image, mask });
       })

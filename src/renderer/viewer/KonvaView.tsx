@@ -12,7 +12,7 @@ import type { MaskOverlay } from './maskOverlay.js';
 
 export interface KonvaViewProps {
   store: ViewerStore;
-  /** An ImageBitmap draws without a decode on the main thread (see review/ReviewStore.ts loadBitmap). */
+  /** An ImageBitmap draws without a decode on the main thread (see viewer/loadImage.ts loadBitmap). */
   image: HTMLImageElement | ImageBitmap | null;
   mask: MaskOverlay | null;
   /** Receives the image pixel under the pointer (or null when outside); write it to the DOM, not to state. */

@@ -210,8 +210,8 @@ test('paint, undo, redo, reload, find the PNG on disk, export and read the expor
   await expect(page.locator('[data-testid="annotate-class"][data-class-id="1"]')).toHaveAttribute('data-name', 'crack');
   expect(await painted(page)).toBe(strokePixels);
 
-  // Next image and back: each replaced bitmap is closed once the next is drawn (useCloseReplaced); the picture must
-  // still show, without a page error, after the steps and a zoom.
+  // Next image and back: the session closes each replaced bitmap after the next is drawn; the picture must still
+  // show, without a page error, after the steps and a zoom.
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const screen = page.getByTestId('screen-annotate');

@@ -15,7 +15,6 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Circle, Image as KImage, Layer, Line, Stage } from 'react-konva';
 import type { AnnotateEditor } from '../editor/index.js';
 import { capturesKeys } from '../viewer/ImageViewer.js';
-import { useCloseReplaced } from '../viewer/useCloseReplaced.js';
 
 export interface AnnotateCanvasProps {
   editor: AnnotateEditor;
@@ -36,8 +35,6 @@ export function AnnotateCanvas({ editor, image, onKey }: AnnotateCanvasProps) {
   const [size, setSize] = useState({ width: 0, height: 0 });
   const keyHandler = useRef(onKey);
   keyHandler.current = onKey;
-  // The session replaced the picture (next image): the old bitmap is ours to close once the new one is drawn.
-  useCloseReplaced(image);
 
   // The overlay canvas: image-sized, coloured incrementally from dirty rects.
   const maskCanvas = useMemo(() => {

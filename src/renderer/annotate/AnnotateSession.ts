@@ -60,6 +60,16 @@ function patchesOf(editor: AnnotateEditor, c: CommittedEvent): MaskPatch[] | und
   return entry.patches.map((p) => ({ x: p.x, y: p.y, w: p.w, h: p.h, bytes: c.reason === 'undo' ? p.before : p.after }));
 }
 
+/**
+ * Closes a picture the screen no longer shows (a 4096^2 bitmap holds 64 MB until closed or collected), once React
+ * has committed its successor and Konva has drawn a frame: drawing a closed bitmap throws. The canvas may remount
+ * per image, so the session, which replaces the bitmap, closes it rather than the component.
+ */
+function closeWhenReplaced(image: ImageBitmap): void {
+  const frame = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (f: () => void) => setTimeout(f, 16);
+  frame(() => frame(() => setTimeout(() => image.close(), 0)));
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -147,7 +157,9 @@ export class AnnotateSession extends Store<SessionState> {
         if (classes.some((c) => c.id === this.carried!.classId)) editor.setCurrentClass(this.carried.classId);
       }
       this.bind(editor, datasetId, record.path);
+      const previous = this.get().image;
       this.patch({ status: 'ready', editor, image, maskSource, maskProblem, classes, hasHeatmap: false, heatmapRun: null, painted: null });
+      if (previous && previous !== image) closeWhenReplaced(previous);
       void this.persistence.mirror.sync(storedMaskKey(datasetId, record.path), editor.getMask(), width, height).then((painted) => {
         if (request === this.request) this.patch({ painted });
       });
@@ -157,7 +169,9 @@ export class AnnotateSession extends Store<SessionState> {
       if (request !== this.request) return;
       this.unbind?.();
       this.unbind = null;
+      const previous = this.get().image;
       this.patch({ status: 'error', editor: null, image: null, error: message(e) });
+      if (previous) closeWhenReplaced(previous);
     }
   }
 

@@ -70,7 +70,8 @@ describe('KD reverse student, flattened-map loss', () => {
       let last = first;
       for (let i = 0; i < 9; i++) last = await trainer.step(batch, 3e-3);
       await trainer.release();
-      return { first: first.terms['loss.block_5'], last: last.terms['loss.block_5'] };
+      const finest = `loss.${p.levels[0]}`;
+      return { first: first.terms[finest], last: last.terms[finest] };
     };
     const position = await firstAndLast('position');
     const flat = await firstAndLast('flat');

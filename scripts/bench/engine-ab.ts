@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { randomFeeds } from '../../src/main/engine/autodiff/shapes.js';
 import { serializeModel } from '../../src/main/engine/onnx/proto.js';
 import { loadTrainingModel } from '../../src/main/engine/optim/trainingFile.js';
+import { rewriteLateConvsToBatchGemm } from '../../src/main/engine/runtime/batchConv.js';
 import { nchwcBlockSize, rewriteConvsToNchwc } from '../../src/main/engine/runtime/nchwc.js';
 import { sessionOptions } from '../../src/main/engine/runtime/providers.js';
 import { resnet18, smallUnet } from '../../src/main/engine/zoo/index.js';
@@ -49,7 +50,12 @@ async function main(): Promise<void> {
   for (const arg of positionals) {
     const [file, mode] = arg.split(':');
     const tm = await loadTrainingModel(file);
-    const model = mode === 'nchwc' ? rewriteConvsToNchwc(tm.model, await nchwcBlockSize()).model : tm.model;
+    // ':bgemm' (or ':bgemmN', N the positions threshold) runs late forward Convs as one batched MatMul (runtime/batchConv.ts).
+    const model = mode === 'nchwc'
+      ? rewriteConvsToNchwc(tm.model, await nchwcBlockSize()).model
+      : mode?.startsWith('bgemm')
+        ? rewriteLateConvsToBatchGemm(tm.model, Number(mode.slice(5) || 256)).model
+        : tm.model;
     const options = sessionOptions({ provider: 'cpu', threads: Number(values.threads), spinning: mode !== 'nospin' });
     // ':par' runs independent nodes (dX and dW of a layer, the per-parameter optimizer chains) concurrently.
     if (mode === 'par') Object.assign(options, { executionMode: 'parallel', interOpNumThreads: Number(process.env.AB_INTER_THREADS ?? 2) });

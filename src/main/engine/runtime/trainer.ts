@@ -15,6 +15,7 @@ import { serializeModel } from '../onnx/proto.js';
 import type { StateSlot, TrainingModel } from '../optim/trainingGraph.js';
 import { saveCheckpoint, type CheckpointData } from './checkpoint.js';
 import { inPlaceSlots } from './inPlace.js';
+import { BATCH_GEMM_MAX_POSITIONS, rewriteLateConvsToBatchGemm } from './batchConv.js';
 import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.js';
 import { chooseProvider, describeChoice, sessionOptions, type ProviderChoice } from './providers.js';
 
@@ -28,6 +29,11 @@ export interface TrainerOptions {
    * but no step-time gain could be resolved on the loaded 2-core dev machine (engine README, session 3).
    */
   nchwc?: boolean;
+  /**
+   * On the CPU provider, forward Convs with fewer output positions per image than this run as one batched MatMul
+   * over their dW im2col (runtime/batchConv.ts); 0 turns it off. Default BATCH_GEMM_MAX_POSITIONS.
+   */
+  batchGemmMaxPositions?: number;
   /** Intra-op threads spin while idle (ORT default) unless false; see SessionSettings.spinning. */
   spinning?: boolean;
 }
@@ -69,6 +75,12 @@ export class Trainer {
         model = r.model;
         opts.log?.(`trainer: ${r.count} Convs on ORT's NCHWc kernels (block ${block})`);
       }
+    }
+    const maxPositions = opts.batchGemmMaxPositions ?? BATCH_GEMM_MAX_POSITIONS;
+    if (provider.provider === 'cpu' && maxPositions > 0) {
+      const r = rewriteLateConvsToBatchGemm(model, maxPositions);
+      model = r.model;
+      if (r.count > 0) opts.log?.(`trainer: ${r.count} forward Convs as batched MatMuls (< ${maxPositions} positions)`);
     }
     const options = sessionOptions({ provider: provider.provider, threads: opts.threads, spinning: opts.spinning });
     let session: ort.InferenceSession;

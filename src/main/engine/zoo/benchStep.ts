@@ -114,12 +114,14 @@ export async function timeBenchModel(file: string, name: 'resnet18' | 'unet', ba
   const tm = await loadTrainingModel(file);
   const t1 = performance.now();
   // BENCH_ENGINE_NCHWC=1 runs the forward Convs on ORT's NCHWc kernels (runtime/nchwc.ts), BENCH_ENGINE_SPIN=0 lets
-  // idle intra-op threads sleep instead of spinning: switches for A/B runs.
+  // idle intra-op threads sleep instead of spinning, BENCH_ENGINE_BGEMM=0 see below: switches for A/B runs.
   const trainer = await Trainer.create(tm, {
     provider: { provider: 'cpu', skipped: [] },
     threads,
     nchwc: process.env.BENCH_ENGINE_NCHWC === '1',
     spinning: process.env.BENCH_ENGINE_SPIN !== '0',
+    // BENCH_ENGINE_BGEMM=0: late forward Convs back on ORT's Conv (runtime/batchConv.ts) for an A/B.
+    batchGemmMaxPositions: process.env.BENCH_ENGINE_BGEMM === '0' ? 0 : undefined,
   });
   const sessionMs = performance.now() - t1;
   for (let i = 0; i < (opts.warmup ?? 2); i++) await trainer.trainStep(feeds, 1e-3);

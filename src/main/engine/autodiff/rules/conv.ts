@@ -61,9 +61,10 @@ const BATCHED_MIN_POSITIONS = 128;
  * side) and a ReduceSum over n. When there are few output positions
  * (deep layers) one flat Gemm over [O, N*L] x [N*L, Cin*kk] is faster. Returns [O, Cin/g, *K].
  */
-/** Largest im2col buffer (bytes) one weight-gradient step may materialise; bigger batches are chunked.
- * Mutable only so tests can exercise the chunked path on small tensors. */
-export const convTuning = { maxColsBytes: 64 * 2 ** 20 };
+/** maxColsBytes: largest im2col buffer (bytes) one weight-gradient step may materialise; bigger batches are chunked.
+ * gemmDxMaxPositions: dy positions below which dX is one GEMM + col2im (convInputGradByGemm).
+ * Mutable only so tests and graph-build A/Bs can exercise the other paths. */
+export const convTuning = { maxColsBytes: 64 * 2 ** 20, gemmDxMaxPositions: 64 };
 
 function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
   const [N, Cin] = inpShape;
@@ -96,8 +97,6 @@ function oneHotKernel(k: VjpKit, C: number, kernel: number[]): string {
  * only L columns. CPU time, 1 thread, min of 12 (README, session 4): ResNet layer4.0 (dy 16x512x4x4) 12.8 -> 8.4 ms,
  * layer3.0 (8x8) 8.1 -> 8.5, layer2.0 (16x16) 8.1 -> 11.8; hence only below 64 positions. Equal results (0 difference).
  */
-const GEMM_DX_MAX_POSITIONS = 64;
-
 function convInputGradByGemm(k: VjpKit, dy: string, w: string, xShape: number[], dyShape: number[], geo: ConvGeometry, outputPadding: number[]): string {
   const [N, M] = dyShape;
   const C = xShape[1];
@@ -171,7 +170,7 @@ function convInputGrad(k: VjpKit, dy: string, w: string, wShape: number[], xShap
   // weight Transpose. Stride 1, CPU min, 1 thread (README, session 4): 512-ch 4x4 17.7 -> 15.8 ms against the
   // flipped-weight Conv below, 256-ch 8x8 14.1 -> 17.0 (so not from 64 positions on).
   const positions = dyShape.slice(2).reduce((a, b) => a * b, 1);
-  if (geo.group === 1 && geo.kernel.some((kk) => kk > 1) && positions < GEMM_DX_MAX_POSITIONS) {
+  if (geo.group === 1 && geo.kernel.some((kk) => kk > 1) && positions < convTuning.gemmDxMaxPositions) {
     return convInputGradByGemm(k, dy, w, xShape, dyShape, geo, outputPadding);
   }
   const fitsFlip = geo.strides.every((s) => s === 1) && [...flipPads, ...flipPadsEnd].every((p) => p >= 0);

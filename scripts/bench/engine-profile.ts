@@ -3,7 +3,7 @@
  * the minimum of each node's durations (a preempted node only inflates its own maximum), summed per op type, and
  * the slowest nodes. Minima are robust on the shared machine where whole-step wall time is not.
  *
- *   node --import tsx scripts/bench/engine-profile.ts [--threads 2] [--steps 5] [--top 25] FILE.onnx
+ *   node --import tsx scripts/bench/engine-profile.ts [--threads 2] [--steps 5] [--top 25] FILE.onnx[:bgemm[N]]
  */
 import * as ort from 'onnxruntime-node';
 import { readdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { randomFeeds } from '../../src/main/engine/autodiff/shapes.js';
 import { serializeModel } from '../../src/main/engine/onnx/proto.js';
 import { loadTrainingModel } from '../../src/main/engine/optim/trainingFile.js';
+import { BATCH_GEMM_MAX_POSITIONS, rewriteLateConvsToBatchGemm } from '../../src/main/engine/runtime/batchConv.js';
 import { sessionOptions } from '../../src/main/engine/runtime/providers.js';
 
 interface ThreadStats { sub_threads?: Record<string, { num_run: number }> }
@@ -24,7 +25,10 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '5' }, top: { type: 'string', default: '25' } },
   });
-  const tm = await loadTrainingModel(positionals[0]);
+  // FILE:bgemm[N] profiles the graph the Trainer runs: late forward Convs as batched MatMuls (runtime/batchConv.ts).
+  const [file, mode] = positionals[0].split(':');
+  const tm = await loadTrainingModel(file);
+  if (mode?.startsWith('bgemm')) tm.model = rewriteLateConvsToBatchGemm(tm.model, Number(mode.slice(5) || BATCH_GEMM_MAX_POSITIONS)).model;
   const dir = await mkdtemp(join(tmpdir(), 'engine-profile-'));
   const opts = { ...sessionOptions({ provider: 'cpu', threads: Number(values.threads) }), enableProfiling: true, profileFilePrefix: join(dir, 'profile') };
   const session = await ort.InferenceSession.create(serializeModel(tm.model), opts);

@@ -11,6 +11,7 @@ import { scanDataset } from '../../main/data/scan.js';
 import { methodByName, METHODS } from '../../main/models/index.js';
 import { writeModelFolder } from '../../main/models/modelFolder.js';
 import { splitForTraining } from '../../main/models/split.js';
+import { GOOD_QUANTILE } from '../../main/models/threshold.js';
 import type { TrainRequest } from '../../main/models/types.js';
 
 /** The execution provider training will use, for the JSON progress lines (the engine's probe, asked once). */
@@ -22,6 +23,9 @@ async function providerName(): Promise<string | null> {
     return null;
   }
 }
+
+/** Below this many good validation images a quantile threshold is flagged to the user. */
+const MIN_VAL_FOR_QUANTILE = 10;
 
 const usage = `Usage: node bin/defect-studio.js train --method METHOD --data DIR --out MODELDIR
          [--backbone NAME|PATH] [--image-size N] [--seed N] [--epochs N]
@@ -145,6 +149,10 @@ export const command: CliCommand = {
     if (stop.signal.aborted) io.err('warning: the method finished before it saw the cancel request; its model is written.');
     await writeModelFolder(out, trained.onnx, trained.json);
     const j = trained.json;
+    if (j.thresholdSource === 'quantile-good' && j.training.valImages < MIN_VAL_FOR_QUANTILE) {
+      // A 99% quantile of one or two scores is just the highest of them: the threshold is a guess.
+      io.err(`warning: the threshold is the ${GOOD_QUANTILE * 100}% quantile of only ${j.training.valImages} good validation image(s); check it in Review, or train on more good images (10% are held out) or give the dataset a val split.`);
+    }
     io.out(JSON.stringify({
       model: out,
       method: j.method,

@@ -41,6 +41,8 @@ describe('PatchCore on generated blob defects (CLI end to end)', () => {
     expect((folder.json.params as { sigma: number }).sigma).toBe(2);
     expect(folder.json.threshold).toBeGreaterThan(0);
     expect(c.err.some((l) => /features/.test(l))).toBe(true); // progress on stderr
+    // One held-out good image: its score is the threshold, and the user is told so.
+    expect(c.err.join('\n')).toMatch(/warning: the threshold is the 99% quantile of only 1 good validation image/);
   });
 
   it('eval finds the blobs: image AUROC >= 0.95 and a high pixel AUROC', async () => {

@@ -42,6 +42,22 @@ export function staticShapes(model: ModelProto): ShapeMap {
 }
 
 /**
+ * Fully static shapes the graph declares for its inputs, value infos and outputs (a training graph built here
+ * records every probed shape), without running anything. Tensors with any unknown dimension are left out.
+ */
+export function declaredDims(model: ModelProto): Map<string, number[]> {
+  const graph = model.graph!;
+  const shapes = new Map<string, number[]>();
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+    const dims = v.type?.tensorType?.shape?.dim;
+    if (!dims || !v.name) continue;
+    const out = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : NaN));
+    if (out.every((d) => Number.isInteger(d) && d > 0)) shapes.set(v.name, out);
+  }
+  return shapes;
+}
+
+/**
  * Runs `model` once on `feeds` and returns the dtype, dims and (for small tensors) values of every tensor.
  * Graph inputs missing from `feeds` are an error naming the input.
  */

@@ -11,7 +11,8 @@
  * fewer than `maxPositions` positions per image are rewritten.
  */
 import { readAttr } from '../autodiff/kit.js';
-import { onnx, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
+import { declaredDims } from '../autodiff/shapes.js';
+import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 
 /**
  * ResNet-18 step (batch 16, 128 px), quiet machine, engine-ab.ts alternating (README, session 4): below 256
@@ -19,20 +20,10 @@ import { onnx, type ModelProto, type NodeProto, type TensorProto, type ValueInfo
  */
 export const BATCH_GEMM_MAX_POSITIONS = 256;
 
-function dimsOf(v: ValueInfoProto): number[] | undefined {
-  const dims = v.type?.tensorType?.shape?.dim;
-  if (!dims) return undefined;
-  const out = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : NaN));
-  return out.every((d) => Number.isInteger(d) && d > 0) ? out : undefined;
-}
 
 export function rewriteLateConvsToBatchGemm(model: ModelProto, maxPositions: number): { model: ModelProto; count: number } {
   const graph = model.graph!;
-  const shapes = new Map<string, number[]>();
-  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
-    const d = dimsOf(v);
-    if (d && v.name) shapes.set(v.name, d);
-  }
+  const shapes = declaredDims(model);
   const im2col = new Map<string, NodeProto>();
   for (const n of graph.node ?? []) if (n.opType === 'Conv' && n.name?.endsWith('/grad/dW_im2col')) im2col.set(n.name, n);
   const extraInits: TensorProto[] = [];

@@ -16,7 +16,8 @@
 import * as ort from 'onnxruntime-node';
 import { readAttr } from '../autodiff/kit.js';
 import { GraphBuilder } from '../onnx/graph.js';
-import { onnx, serializeModel, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
+import { declaredDims } from '../autodiff/shapes.js';
+import { onnx, serializeModel, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -51,21 +52,11 @@ export function nchwcBlockSize(): Promise<number> {
   return probed;
 }
 
-function dimsOf(v: ValueInfoProto): number[] | undefined {
-  const dims = v.type?.tensorType?.shape?.dim;
-  if (!dims) return undefined;
-  const out = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : NaN));
-  return out.every((d) => Number.isInteger(d) && d > 0) ? out : undefined;
-}
 
 /** Returns a copy of `model` whose eligible Convs run as NCHWc Convs with block size `block`; `count` says how many. */
 export function rewriteConvsToNchwc(model: ModelProto, block: number): { model: ModelProto; count: number } {
   const graph = model.graph!;
-  const shapes = new Map<string, number[]>();
-  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
-    const d = dimsOf(v);
-    if (d && v.name) shapes.set(v.name, d);
-  }
+  const shapes = declaredDims(model);
   const constants = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const taken = new Set<string>();
   for (const n of graph.node ?? []) for (const v of [...(n.input ?? []), ...(n.output ?? []), n.name ?? '']) taken.add(v);

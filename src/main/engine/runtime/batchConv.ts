@@ -20,7 +20,6 @@ import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../onnx
  */
 export const BATCH_GEMM_MAX_POSITIONS = 256;
 
-
 export function rewriteLateConvsToBatchGemm(model: ModelProto, maxPositions: number): { model: ModelProto; count: number } {
   const graph = model.graph!;
   const shapes = declaredDims(model);

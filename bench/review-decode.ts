@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { preprocessImage } from '../src/main/data/preprocess.js';
 import { ThumbnailCache } from '../src/main/data/thumbnails.js';
-import { decodeForModelAndView, writeViewJpeg } from '../src/main/review/viewImage.js';
+import { decodeForModelAndView } from '../src/main/review/viewImage.js';
 import { makeBlobDataset } from '../test/unit/models/synthetic.js';
 
 type Emit = (record: Record<string, unknown>) => void;
@@ -47,7 +47,7 @@ export async function run(emit: Emit): Promise<void> {
           else {
             const px = await decodeForModelAndView(file);
             if (!px) throw new Error(`${file} was not decoded once; the bench needs 8-bit PNGs.`);
-            await Promise.all([writeViewJpeg(px, views.pathFor(source), 1024, 85), preprocessImage(px, spec)]);
+            await Promise.all([views.put(source, px), preprocessImage(px, spec)]);
           }
         }
         const cpu = process.cpuUsage(c0);

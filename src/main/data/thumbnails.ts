@@ -11,10 +11,12 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp, { type Sharp } from 'sharp';
 import { StudioError } from '../../shared/errors.js';
 import { atomicWrite } from '../workspace/atomicWrite.js';
 import { readImageInfo } from './imageHeader.js';
 import { openSharp } from './imageIO.js';
+import type { DecodedPixels } from './preprocess.js';
 import { Semaphore } from './pool.js';
 
 /** Above this even a streaming thumbnail decode takes too long to be worth it; the grid shows a placeholder. */
@@ -51,13 +53,24 @@ export class ThumbnailCache {
 
   /** Returns the cached thumbnail's path, generating it first when missing. */
   get(src: ThumbnailSource): Promise<string> {
+    return this.cached(src, (file) => this.generate(src, file));
+  }
+
+  /**
+   * Like get(), from pixels the caller has already decoded (8 bits per channel, no EXIF rotation pending), so a
+   * caller that needs the pixels anyway (a review run's model input) does not decode the file a second time.
+   */
+  put(src: ThumbnailSource, pixels: DecodedPixels): Promise<string> {
+    const { data, width, height, channels } = pixels;
+    return this.cached(src, (file) => this.encode(sharp(data, { raw: { width, height, channels } }), src, file));
+  }
+
+  private cached(src: ThumbnailSource, make: (file: string) => Promise<string>): Promise<string> {
     const file = this.pathFor(src);
     const pending = this.inFlight.get(file);
     if (pending) return pending;
     // Registered before the first await, so concurrent callers and drain() see the job at once.
-    const job = (async () => ((await exists(file)) ? file : this.gate.run(() => this.generate(src, file))))().finally(() =>
-      this.inFlight.delete(file),
-    );
+    const job = (async () => ((await exists(file)) ? file : this.gate.run(() => make(file))))().finally(() => this.inFlight.delete(file));
     this.inFlight.set(file, job);
     return job;
   }
@@ -81,15 +94,23 @@ export class ThumbnailCache {
         file: src.absPath,
       });
     }
-    let data: Buffer;
+    let img: Sharp;
     try {
-      const img = await openSharp(src.absPath, format, {
+      img = await openSharp(src.absPath, format, {
         limitInputPixels: MAX_THUMBNAIL_INPUT_PIXELS,
         sequentialRead: true,
         failOn: 'error', // a thumbnail of a slightly damaged file is still useful
       });
+    } catch (e) {
+      throw new StudioError('UNREADABLE', `No thumbnail for ${src.absPath}: ${(e as Error).message}.`, { file: src.absPath });
+    }
+    return this.encode(img.rotate(), src, file); // rotate(): honour EXIF orientation, as the viewer does
+  }
+
+  private async encode(img: Sharp, src: ThumbnailSource, file: string): Promise<string> {
+    let data: Buffer;
+    try {
       data = await img
-        .rotate() // honour EXIF orientation, as the viewer does
         .resize(this.size, this.size, { fit: 'inside', withoutEnlargement: true })
         .jpeg({ quality: this.opts.quality ?? 80 })
         .toBuffer();

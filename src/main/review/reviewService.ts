@@ -19,7 +19,7 @@ import { writeMapPng } from '../models/mapPng.js';
 import { listModelFolders } from './modelList.js';
 import { boxDownsample } from './preview.js';
 import { RunFolder, type StoredResult } from './runFolder.js';
-import { decodeForModelAndView, writeViewJpeg } from './viewImage.js';
+import { decodeForModelAndView } from './viewImage.js';
 
 /** What the service needs from the rest of the app (the router module adapts DomainDeps to this). */
 export interface ReviewServiceDeps {
@@ -121,9 +121,7 @@ export class ReviewService {
     let lastFlush = Date.now();
     const decisions = await folder.readDecisions().catch(() => ({}));
     const emit = () => this.deps.onProgress({ runId: run.runId, status: run.status, done: run.done, total: run.total, error: run.error });
-    // The JPEG view copies the screen shows first. Files the model cannot share a decode with go through this cache
-    // (one sharp pipeline at a time); 8-bit PNG views are encoded by inspectOne from the model's pixels, one per image
-    // since images are inspected one after another.
+    // The JPEG view copies the screen shows first; one sharp pipeline at a time, beside the model's work.
     const views = new ThumbnailCache({ cacheDir: folder.viewDir, size: VIEW_MAX_SIDE, quality: VIEW_QUALITY, concurrency: 1 });
     try {
       for (const rec of images) {
@@ -170,7 +168,7 @@ export class ReviewService {
     const pixels = await decodeForModelAndView(file);
     const source = { absPath: file, bytes: rec.bytes, mtimeMs: rec.mtimeMs };
     // Encoded while the model runs (sharp works on libuv's pool); a view that fails only costs the fast first paint.
-    const view = (pixels ? writeViewJpeg(pixels, views.pathFor(source), VIEW_MAX_SIDE, VIEW_QUALITY) : views.get(source))
+    const view = (pixels ? views.put(source, pixels) : views.get(source))
       .then((abs) => folder.rel(abs))
       .catch(() => null);
     let r: Awaited<ReturnType<AnomalyModel['inferFile']>>;

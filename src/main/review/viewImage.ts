@@ -3,11 +3,11 @@
  * and as the ≤ VIEW_MAX_SIDE px JPEG view the Review screen shows first. For an 8-bit PNG both are made from the
  * same decoded pixels (preprocessImage takes them and gives the very tensor it makes from the file, because libvips
  * decodes a PNG whole either way). Other formats keep two decodes: the model's decode of a JPEG or WebP shrinks on
- * load (cheap, and what training did), so feeding it a full decode would change the model's input.
+ * load (cheap, and what training did), so feeding it a full decode would change the model's input. The view is
+ * written by ThumbnailCache.put, with the same key and encoder as the cache's own decode of the file.
  */
 import sharp from 'sharp';
 import type { DecodedPixels } from '../data/preprocess.js';
-import { atomicWrite } from '../workspace/atomicWrite.js';
 
 /** The image's pixels when they can serve both uses (see above), else null (also for a file sharp cannot read). */
 export async function decodeForModelAndView(file: string): Promise<DecodedPixels | null> {
@@ -20,15 +20,4 @@ export async function decodeForModelAndView(file: string): Promise<DecodedPixels
   } catch {
     return null; // the file path then reports what is wrong with the image, as for any other format
   }
-}
-
-/** Writes the view JPEG the way data/thumbnails.ts would from the file (same resize and encoder settings). */
-export async function writeViewJpeg(pixels: DecodedPixels, file: string, size: number, quality: number): Promise<string> {
-  const { data, width, height, channels } = pixels;
-  const jpeg = await sharp(data, { raw: { width, height, channels } })
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality })
-    .toBuffer();
-  await atomicWrite(file, jpeg, { durable: false });
-  return file;
 }

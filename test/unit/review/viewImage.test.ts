@@ -1,6 +1,6 @@
 /**
  * One decode per inspected PNG (src/main/review/viewImage.ts): the model's input made from the shared pixels must be
- * the tensor made from the file, and the view JPEG the one data/thumbnails.ts makes; formats whose model decode
+ * the tensor made from the file, and the view JPEG that ThumbnailCache.put writes from them the one its get() makes from the file; formats whose model decode
  * differs (JPEG shrinks on load, 16-bit PNG) must fall back to decoding the file.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage, type PreprocessSpec } from '../../../src/main/data/preprocess.js';
 import { ThumbnailCache } from '../../../src/main/data/thumbnails.js';
-import { decodeForModelAndView, writeViewJpeg } from '../../../src/main/review/viewImage.js';
+import { decodeForModelAndView } from '../../../src/main/review/viewImage.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -68,7 +68,8 @@ describe('one decode for model input and view', () => {
     const cache = new ThumbnailCache({ cacheDir: path.join(dir, 'thumbs'), size: 1024, quality: 85, concurrency: 1 });
     const st = { absPath: file, bytes: 1, mtimeMs: 1 };
     const viaCache = await readFile(await cache.get(st));
-    const mine = await readFile(await writeViewJpeg((await decodeForModelAndView(file))!, path.join(dir, 'mine.jpg'), 1024, 85));
+    const shared = new ThumbnailCache({ cacheDir: path.join(dir, 'views'), size: 1024, quality: 85, concurrency: 1 });
+    const mine = await readFile(await shared.put(st, (await decodeForModelAndView(file))!));
     expect(mine.equals(viaCache)).toBe(true);
     expect((await sharp(mine).metadata()).width).toBe(1024);
   });

@@ -37,7 +37,7 @@ export function ImageViewer({ client, store, datasetId, record, index, count, on
   const zoomPercent = useStoreValue(store, (s) => Math.round(s.view.scale * 100));
   const showMask = useStoreValue(store, (s) => s.showMask);
   // Each bitmap is loaded for this viewer alone: close it once the next is shown, and when the viewer closes.
-  useCloseReplaced(loaded?.image ?? null, { closeOnUnmount: true });
+  useCloseReplaced(loaded?.image ?? null);
 
   useEffect(() => {
     let cancelled = false;

@@ -80,7 +80,8 @@ export function parseAggregate(v: unknown, levels: number): number | number[] {
  */
 function neighbourhood(given: unknown, scaledDefault: number[], levels: number): number | number[] {
   if (given !== undefined) return parseAggregate(given, levels);
-  if (scaledDefault.length === levels || new Set(scaledDefault).size === 1) return scaledDefault.length === levels ? scaledDefault : scaledDefault[0];
+  if (scaledDefault.length === levels) return scaledDefault;
+  if (new Set(scaledDefault).size === 1) return scaledDefault[0]; // one side fits any number of levels
   throw new StudioError('BAD_REQUEST', `The default neighbourhood has ${scaledDefault.length} sides but ${levels} feature levels were chosen: pass --aggregate (params.aggregate) with one side or ${levels} sides, finest level first.`);
 }
 

@@ -112,16 +112,13 @@ export function nearestDistance(g: GraphBuilder, features: string, bank: Float32
   // ‖a−b‖² = ‖a‖² − 2a·b + ‖b‖²; the min over b does not need ‖a‖², so add it after the ReduceMin.
   const partial = g.op('Gemm', [rows, bT, bN], { alpha: -2, beta: 1 }, 'bank_products');
   const rowNorm = g.op('ReduceSum', [g.op('Mul', [rows, rows]), g.constInt64([1])], { keepdims: 1 });
-  let dist: string;
-  if (knn > 1) {
-    // Mean of the k nearest rows' distances: a patch that matches one stray bank row (a defect-like patch that
-    // slipped into the good set) but not its neighbours still scores.
-    const nearest = g.node('TopK', [partial, g.constInt64([Math.min(knn, M)])], { axis: 1, largest: 0, sorted: 0 }, { outputs: 2 })[0];
-    dist = g.op('ReduceMean', [g.op('Sqrt', [g.op('Relu', [g.op('Add', [nearest, rowNorm])])])], { axes: [1], keepdims: 1 }, 'patch_distance');
-  } else {
-    const minPartial = g.op('ReduceMin', [partial], { axes: [1], keepdims: 1 });
-    dist = g.op('Sqrt', [g.op('Relu', [g.op('Add', [minPartial, rowNorm])])], {}, 'patch_distance');
-  }
+  // knn > 1: mean of the k nearest rows' distances, so a patch that matches one stray bank row (a defect-like patch
+  // that slipped into the good set) but not its neighbours still scores.
+  const nearest = knn > 1
+    ? g.node('TopK', [partial, g.constInt64([Math.min(knn, M)])], { axis: 1, largest: 0, sorted: 0 }, { outputs: 2 })[0]
+    : g.op('ReduceMin', [partial], { axes: [1], keepdims: 1 });
+  const distances = (name?: string) => g.op('Sqrt', [g.op('Relu', [g.op('Add', [nearest, rowNorm])])], {}, name);
+  const dist = knn > 1 ? g.op('ReduceMean', [distances()], { axes: [1], keepdims: 1 }, 'patch_distance') : distances('patch_distance');
   const outShape = g.op('Concat', [shapeSlice(g, shape, 0, 1), g.constInt64([1]), shapeSlice(g, shape, 2, 4)], { axis: 0 });
   return g.op('Reshape', [dist, outShape], {}, 'patch_scores');
 }

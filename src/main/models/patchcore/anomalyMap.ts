@@ -53,7 +53,12 @@ export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: 
     const h = g.op('Conv', [padded, g.initializer('gauss_x', 'float32', [1, 1, 1, k.length], k)], { kernel_shape: [1, k.length] }, 'blur_x');
     map = g.op('Conv', [h, g.initializer('gauss_y', 'float32', [1, 1, k.length, 1], k)], { kernel_shape: [k.length, 1] }, 'blur_y');
   }
-  if (!(topFraction > 0)) return { map, score: g.op('ReduceMax', [map], { axes: [1, 2, 3], keepdims: 0 }, 'image_score') };
+  return { map, score: mapScore(g, map, topFraction) };
+}
+
+/** Image score [N] of a map [N,1,H,W]: its maximum (topFraction 0) or the mean of its top fraction of pixels. */
+export function mapScore(g: GraphBuilder, map: string, topFraction = 0): string {
+  if (!(topFraction > 0)) return g.op('ReduceMax', [map], { axes: [1, 2, 3], keepdims: 0 }, 'image_score');
   // Mean of the top fraction of map pixels: k = max(1, floor(fraction x H x W)), computed from the runtime shape
   // because inputs keep their aspect ratio.
   const shape = g.op('Shape', [map]);
@@ -62,6 +67,5 @@ export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: 
   const k = g.op('Max', [g.op('Cast', [kFloat], { to: 7 }), g.constInt64([1])]);
   const flat = g.op('Reshape', [map, g.constInt64([0, -1])]);
   const top = g.node('TopK', [flat, k], { axis: 1, largest: 1, sorted: 0 }, { outputs: 2 })[0];
-  const score = g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, 'image_score');
-  return { map, score };
+  return g.op('ReduceMean', [top], { axes: [1], keepdims: 0 }, 'image_score');
 }

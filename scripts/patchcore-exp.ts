@@ -3,6 +3,8 @@
  * with parameter overrides, evaluates an evenly spaced test subset, times batch-1 inference at 256 x 256.
  *   EXP='[{"sigma":2},{"levels":["block_2","block_5"]}]' MAX_TEST=200 npx tsx scripts/patchcore-exp.ts
  * One JSON line per config. Wall times are contended on the shared machine.
+ * A config's "backbone" (e.g. "mobilenetv2+/tmp/core-mt.onnx", a fused pair) and "imageSize" (the neighbourhood and σ
+ * scale with it, as with `train --image-size`) go to the train request, not params.
  * DATASET=elpv runs the same loop on ELPV cells (bench/patchcore.ts's ELPV record; no masks, so image AUROC only).
  */
 import os from 'node:os';
@@ -23,8 +25,8 @@ const r4 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1
 const test = max < split.test.length ? Array.from({ length: max }, (_, i) => split.test[Math.floor((i * split.test.length) / max)]) : split.test;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pc-exp-'));
 try {
-  for (const params of configs) {
-    const trained = await patchcore.train({ root, summary, split, seed: 0, params });
+  for (const { backbone, imageSize, ...params } of configs) {
+    const trained = await patchcore.train({ root, summary, split, seed: 0, params, backbone: backbone as string | undefined, imageSize: imageSize as number | undefined });
     const dir = path.join(tmp, 'm');
     await writeModelFolder(dir, trained.onnx, trained.json);
     const model = await AnomalyModel.load(dir);
@@ -33,6 +35,8 @@ try {
     await model.release();
     console.log(JSON.stringify({
       dataset: path.basename(root),
+      ...(backbone ? { backbone } : {}),
+      ...(imageSize ? { imageSize } : {}),
       params,
       image_auroc: r4(r.metrics.image.auroc),
       pixel_auroc: r4(r.metrics.pixel?.auroc),

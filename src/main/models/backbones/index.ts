@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../../../shared/errors.js';
 import { parseModel, serializeModel } from '../../engine/onnx/proto.js';
+import { fuseBackbones } from './fuse.js';
 import { buildResNet } from './resnet.js';
 import { BACKBONE_METADATA_KEY, type Backbone, type BackboneInfo } from './types.js';
 
@@ -58,8 +59,11 @@ export function resolveBackbone(nameOrPath: string, seed = 0): Backbone {
       return loadBackboneFile(file);
     }
     default:
-      if (nameOrPath.endsWith('.onnx') || existsSync(nameOrPath)) return loadBackboneFile(nameOrPath);
-      throw new StudioError('BAD_REQUEST', `Unknown backbone "${nameOrPath}": use ${BACKBONE_NAMES.join(' or ')}, or a path to a backbone .onnx file.`);
+      if (existsSync(nameOrPath)) return loadBackboneFile(nameOrPath);
+      // 'mobilenetv2+core-mt.onnx': the parts side by side in one graph (fuse.ts), e.g. ImageNet + CoRe levels for PatchCore.
+      if (nameOrPath.includes('+')) return fuseBackbones(nameOrPath.split('+').map((part) => resolveBackbone(part, seed)));
+      if (nameOrPath.endsWith('.onnx')) return loadBackboneFile(nameOrPath);
+      throw new StudioError('BAD_REQUEST', `Unknown backbone "${nameOrPath}": use ${BACKBONE_NAMES.join(' or ')}, a path to a backbone .onnx file, or two of these joined by + (fused).`);
   }
 }
 

@@ -12,16 +12,17 @@ import { preprocessSpec, trainPatchCore, type PatchCoreParams } from './train.js
 
 /** Defaults per backbone family; chosen on magnetic tile (README.md). */
 export function defaultParams(backbone: Backbone): PatchCoreParams {
-  const names = backbone.features.map((f) => f.name);
-  // Stride 8 + stride 16: on magnetic tile block_5 beat block_3_expand + block_6_expand (stride 4 + 8) and
-  // block_6_expand (README.md), at a quarter of the nearest-neighbour cost of a stride-4 grid. block_9 (64 channels)
-  // beat block_10 (96) as the coarse level on the full test set (README.md run 43 vs 35: image AUROC equal, pixel
-  // 0.879 vs 0.871, PRO 0.614 vs 0.592) and makes the bank Gemm 25% narrower.
-  const levels: string[] = names.includes('block_5') && names.includes('block_9')
-    ? ['block_5', 'block_9']
-    : names.includes('layer2')
-      ? ['layer2', 'layer3']
-      : [backbone.features[0].name, backbone.features[1].name];
+  // A fused backbone (backbones/fuse.ts: later parts' features named 'k:feature') gets each part's default levels
+  // and neighbourhoods, concatenated.
+  const parts = new Map<string, string[]>();
+  for (const f of backbone.features) {
+    const part = /^(\d+):/.exec(f.name)?.[1] ?? '1';
+    parts.set(part, [...(parts.get(part) ?? []), f.name]);
+  }
+  const levels = [...parts.entries()].flatMap(([part, names]) => {
+    const own = defaultLevels(names.map((n) => (part === '1' ? n : n.slice(part.length + 1))));
+    return part === '1' ? own : own.map((n) => `${part}:${n}`);
+  });
   return {
     levels,
     fit: 'short-side',
@@ -46,8 +47,18 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
     // 13 x 13 at stride 16; train() scales it to other image sizes): on magnetic tile 0.940 / 0.859 image / pixel
     // AUROC vs 0.884 / 0.761 for 3 x 3 (README.md runs 25-33): averaging over a wide neighbourhood suppresses the
     // tile's striation noise that dominated the nearest-neighbour distances. PRO drops (0.633 vs 0.697).
-    aggregate: [9, 13],
+    aggregate: levels.map((_, i) => (i % 2 === 0 ? 9 : 13)),
   };
+}
+
+function defaultLevels(names: string[]): string[] {
+  // Stride 8 + stride 16: on magnetic tile block_5 beat block_3_expand + block_6_expand (stride 4 + 8) and
+  // block_6_expand (README.md), at a quarter of the nearest-neighbour cost of a stride-4 grid. block_9 (64 channels)
+  // beat block_10 (96) as the coarse level on the full test set (README.md run 43 vs 35: image AUROC equal, pixel
+  // 0.879 vs 0.871, PRO 0.614 vs 0.592) and makes the bank Gemm 25% narrower.
+  if (names.includes('block_5') && names.includes('block_9')) return ['block_5', 'block_9'];
+  if (names.includes('layer2') && names.includes('layer3')) return ['layer2', 'layer3'];
+  return names.slice(0, 2);
 }
 
 /**

@@ -9,8 +9,9 @@
  *     (seeded by seed + step, so a resumed run sees the same batches) of target + mask, adds `randomBoxes`
  *     random rectangles to the mask, flips, and trains  mosaic-hint -> U-Net (all skips on) -> recovered  with
  *     L1 + SSIM loss through the engine (buildTrainingModel, Trainer, runTrainingLoop: checkpoints, resume, cancel).
- *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map = |x - x̂| + w·(1 - SSIM)/2
- *     -> PatchCore's resize + Gaussian smoothing + top-fraction score (anomalyMap.ts). One pass per image.
+ *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map (feature space, featureError.ts;
+ *     or |x - x̂| + w·(1 - SSIM)/2) -> PatchCore's resize + Gaussian smoothing as two MatMuls (smoothMap.ts)
+ *     + max / top-fraction score (anomalyMap.ts mapScore). One pass per image.
  */
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -28,14 +29,14 @@ import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
-import { anomalyMapAndScore, clampBorder } from '../patchcore/anomalyMap.js';
+import { clampBorder, mapScore } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { attentionLevel, attentionMap, type AttentionSignal } from './attention.js';
 import { obfuscate, selectMask, type HintMode } from './mask.js';
-import { channelMeans, featureError, featureSquaredDiffs, grayToRgb, localMean } from './featureError.js';
-import { embedBackbone } from '../backbones/embed.js';
+import { channelMeans, embedGrayBackbone, featureError, featureSquaredDiffs, localMean } from './featureError.js';
+import { upsampleAndSmooth } from './smoothMap.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 
@@ -70,6 +71,10 @@ export interface EarParams {
   randomBoxes: number;
   l1Weight: number;
   ssimWeight: number;
+  /** Weight of the perceptual training term: mean squared difference of the frozen backbone's `featureLevels`
+   *  between the crop and its recovery (both bilinearly enlarged by `scale`, as x̂ is at inference), averaged over
+   *  the levels; 0 = pixel losses only. It trains the U-Net on the error the exported model scores. */
+  featureLossWeight: number;
   /** 'pixel': error map = |x − x̂| + errorSsimWeight · (1 − SSIM) / 2 on the U-Net picture; 'feature': x and x̂
    *  compared through the frozen backbone's `featureLevels`, normalised by good training images (featureError.ts). */
   errorSpace: 'pixel' | 'feature';
@@ -114,7 +119,7 @@ function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string)
   const target = p.scale > 1 ? g.op('AveragePool', [gray], { kernel_shape: [p.scale, p.scale], strides: [p.scale, p.scale] }, 'unet_input') : gray;
   const attention = attentionLevel(backbone, p.attention).name;
   const levels = [...new Set([...(p.maskFraction > 0 ? [attention] : []), ...(p.errorSpace === 'feature' ? p.featureLevels : [])])];
-  const feats = levels.length ? embedBackbone(g, backbone, grayToRgb(g, gray), levels, 'backbone/') : {};
+  const feats = levels.length ? embedGrayBackbone(g, backbone, gray, levels, 'backbone/') : {};
   const mask = p.maskFraction > 0 ? selectMask(g, attentionMap(g, feats[attention], p.attention), target, p.maskFraction, p.dilate) : selectMask(g, target, target, 0, 0);
   return { target, mask, feats };
 }
@@ -167,7 +172,8 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
   }
   err = localMean(g, clampBorder(g, err, p.borderMargin), p.errorPool);
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
-  const { map, score } = anomalyMapAndScore(g, err, image, p.sigma, p.scoreTopFraction);
+  const map = upsampleAndSmooth(g, err, image, p.sigma);
+  const score = mapScore(g, map, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
   g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
@@ -210,8 +216,25 @@ function evenlySpaced<T>(items: T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]);
 }
 
-/** The training forward graph: (target, mask) -> hint -> U-Net (all skips on) -> L1 + SSIM loss. */
-export function buildEarTrainingForward(p: EarParams, seed: number): { model: ModelProto; params: string[]; loss: string; terms: string[] } {
+/**
+ * The perceptual term: per level, the mean over batch, channels and positions of (f(up(target)) − f(up(x̂)))²,
+ * averaged over the levels; `up` = bilinear ×scale, the size the model compares at. The backbone is frozen (its
+ * weights are graph constants, not trained parameters).
+ */
+function featureLoss(g: GraphBuilder, backbone: Backbone, p: EarParams, target: string, recovered: string): string {
+  const up = (v: string) => (p.scale > 1 ? g.op('Resize', [v, '', g.constFloat([1, 1, p.scale, p.scale])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }) : v);
+  const fx = embedGrayBackbone(g, backbone, up(target), p.featureLevels, 'loss_target/');
+  const fr = embedGrayBackbone(g, backbone, up(recovered), p.featureLevels, 'loss_recovered/');
+  const perLevel = p.featureLevels.map((l) => {
+    const d = g.op('Sub', [fx[l], fr[l]]);
+    return g.op('ReduceMean', [g.op('Mul', [d, d])], { keepdims: 0 });
+  });
+  const sum = perLevel.slice(1).reduce((a, b) => g.op('Add', [a, b]), perLevel[0]);
+  return g.node('Mul', [sum, g.constFloat(1 / perLevel.length)], {}, { outputs: ['feature_loss'] })[0];
+}
+
+/** The training forward graph: (target, mask) -> hint -> U-Net (all skips on) -> L1 + SSIM (+ perceptual) loss. */
+export function buildEarTrainingForward(p: EarParams, seed: number, backbone?: Backbone): { model: ModelProto; params: string[]; loss: string; terms: string[] } {
   const g = new GraphBuilder('ear_train');
   const target = g.input('target', 'float32', [p.batch, 1, 'h', 'w']);
   const mask = g.input('mask', 'float32', [p.batch, 1, 'h', 'w']);
@@ -219,11 +242,18 @@ export function buildEarTrainingForward(p: EarParams, seed: number): { model: Mo
   const recovered = unet(net, obfuscate(g, target, mask, p.hint, p.mosaicCell), { channels: p.channels, inChannels: 1 }, p.channels.map(() => true), true);
   const [l1] = g.node('ReduceMean', [g.op('Abs', [g.op('Sub', [recovered, target])])], { keepdims: 0 }, { outputs: ['l1'] });
   const [ssim] = g.node('Sub', [g.constFloat(1), g.op('ReduceMean', [ssimMap(g, recovered, target, false)], { keepdims: 0 })], {}, { outputs: ['ssim_loss'] });
-  const [loss] = g.node('Add', [g.op('Mul', [l1, g.constFloat(p.l1Weight)]), g.op('Mul', [ssim, g.constFloat(p.ssimWeight)])], {}, { outputs: ['loss'] });
+  const terms = [l1, ssim];
+  let total = g.op('Add', [g.op('Mul', [l1, g.constFloat(p.l1Weight)]), g.op('Mul', [ssim, g.constFloat(p.ssimWeight)])]);
+  if (p.featureLossWeight > 0) {
+    if (!backbone) throw new StudioError('INTERNAL', 'EAR featureLossWeight > 0 needs the backbone in the training graph.');
+    const feature = featureLoss(g, backbone, p, target, recovered);
+    terms.push(feature);
+    total = g.op('Add', [total, g.op('Mul', [feature, g.constFloat(p.featureLossWeight)])]);
+  }
+  const [loss] = g.node('Identity', [total], {}, { outputs: ['loss'] });
   g.output(loss, 'float32', []);
-  g.output(l1, 'float32', []);
-  g.output(ssim, 'float32', []);
-  return { model: g.build(), params: net.params, loss, terms: [l1, ssim] };
+  for (const t of terms) g.output(t, 'float32', []);
+  return { model: g.build(), params: net.params, loss, terms };
 }
 
 interface Picture {
@@ -331,7 +361,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   if (crop < unit) throw new StudioError('BAD_REQUEST', `EAR: the training pictures (${smallest} px after scale ${p.scale}) are smaller than the U-Net's ${unit} px grid; raise --image-size.`);
 
   t0 = performance.now();
-  const fwd = buildEarTrainingForward(p, seed);
+  const fwd = buildEarTrainingForward(p, seed, backbone);
   const makeBatch = makeBatchFor(pictures, p, crop, seed);
   const shapes = await probeShapes(fwd.model, makeBatch(0));
   const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });

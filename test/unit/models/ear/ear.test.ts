@@ -14,7 +14,9 @@ import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams, ear, parseSkips, resolveParams } from '../../../../src/main/models/ear/index.js';
 import { embedBackbone } from '../../../../src/main/models/backbones/embed.js';
-import { channelMeans, featureError, featureSquaredDiffs, grayToRgb, localMean } from '../../../../src/main/models/ear/featureError.js';
+import { channelMeans, embedGrayBackbone, featureError, featureSquaredDiffs, grayStem, grayToRgb, localMean } from '../../../../src/main/models/ear/featureError.js';
+import { upsampleAndSmooth } from '../../../../src/main/models/ear/smoothMap.js';
+import { anomalyMapAndScore } from '../../../../src/main/models/patchcore/anomalyMap.js';
 import { obfuscate, selectMask } from '../../../../src/main/models/ear/mask.js';
 import { buildEarGraph, buildEarTrainingForward, type EarParams } from '../../../../src/main/models/ear/train.js';
 import { MAP_OUTPUT, SCORE_OUTPUT, writeModelFolder } from '../../../../src/main/models/modelFolder.js';
@@ -156,7 +158,7 @@ describe('EAR feature-space error', () => {
     const g = new GraphBuilder('f');
     const x = g.input('x', 'float32', [1, 1, 64, 64]);
     const xhat = g.input('xhat', 'float32', [1, 1, 32, 32]);
-    const xFeats = embedBackbone(g, backbone, grayToRgb(g, x), levels, 'backbone/');
+    const xFeats = embedGrayBackbone(g, backbone, x, levels, 'backbone/');
     const diffs = featureSquaredDiffs(g, backbone, xFeats, xhat, x, levels);
     g.node('Identity', [featureError(g, diffs, channels, stats)], {}, { outputs: ['err'] });
     g.output('err', 'float32');
@@ -193,6 +195,54 @@ describe('EAR feature-space error', () => {
     // Where the recovery differs (the dark rectangle, rows 10..19, columns 11..19 at 32 px -> cells 2..4), the
     // error is above the image's average.
     expect(err[3 * 8 + 3]).toBeGreaterThan(1);
+  });
+});
+
+describe('EAR inference shortcuts (same numbers, less work)', () => {
+  const rng = new Rng(5);
+
+  it('the gray backbone (first Conv folded to one input channel) gives the features of the gray image repeated as RGB', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const stem = grayStem(backbone);
+    expect(stem?.dims).toEqual([32, 1, 3, 3]);
+    const levels = ['block_5', 'block_10'];
+    const g = new GraphBuilder('gray');
+    const x = g.input('x', 'float32', [1, 1, 48, 64]);
+    const folded = embedGrayBackbone(g, backbone, x, levels, 'folded/');
+    const rgb = embedBackbone(g, backbone, grayToRgb(g, x), levels, 'rgb/');
+    for (const l of levels) for (const [k, v] of [['f', folded[l]], ['r', rgb[l]]]) (g.node('Identity', [v], {}, { outputs: [`${k}_${l}`] }), g.output(`${k}_${l}`, 'float32'));
+    expect(g.nodes.filter((n) => n.opType === 'Expand')).toHaveLength(1); // only the RGB reference has one
+    const out = await runGraph(g.build(), { x: new ort.Tensor('float32', Float32Array.from({ length: 48 * 64 }, () => rng.next()), [1, 1, 48, 64]) });
+    for (const l of levels) {
+      const f = out[`f_${l}`].data as Float32Array;
+      const r = out[`r_${l}`].data as Float32Array;
+      const scale = Math.max(...r.map(Math.abs));
+      expect(scale).toBeGreaterThan(0.1);
+      expect(Math.max(...f.map((v, i) => Math.abs(v - r[i])))).toBeLessThan(1e-5 * scale);
+    }
+    // A ResNet normalises per channel (ImageNet mean/std), so three equal channels differ after it: no folding.
+    expect(grayStem(resolveBackbone('resnet', 0))).toBeUndefined();
+  });
+
+  it('the two-MatMul map equals PatchCore\'s resize + edge-padded Gaussian blur, on a non-square map and input', async () => {
+    for (const sigma of [4, 0]) {
+      const g = new GraphBuilder('smooth');
+      const e = g.input('e', 'float32', [2, 1, 5, 7]);
+      const image = g.input('image', 'uint8', [2, 3, 40, 56]);
+      g.node('Identity', [upsampleAndSmooth(g, e, image, sigma)], {}, { outputs: ['fast'] });
+      g.node('Identity', [anomalyMapAndScore(g, e, image, sigma).map], {}, { outputs: ['ref'] });
+      g.output('fast', 'float32');
+      g.output('ref', 'float32');
+      const out = await runGraph(g.build(), {
+        e: new ort.Tensor('float32', Float32Array.from({ length: 70 }, () => rng.uniform(0, 3)), [2, 1, 5, 7]),
+        image: new ort.Tensor('uint8', new Uint8Array(2 * 3 * 40 * 56), [2, 3, 40, 56]),
+      });
+      expect(out.fast.dims).toEqual([2, 1, 40, 56]);
+      const ref = out.ref.data as Float32Array;
+      const fast = out.fast.data as Float32Array;
+      expect(Math.max(...fast.map((v, i) => Math.abs(v - ref[i])))).toBeLessThan(1e-5);
+      expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(0.5); // a real map, not a constant
+    }
   });
 });
 
@@ -266,6 +316,31 @@ describe('EAR training', () => {
     }
     const tail = losses.slice(-5).reduce((a, b) => a + b) / 5;
     expect(tail).toBeLessThan(0.7 * losses[0]);
+  });
+
+  it('the perceptual term goes through the frozen backbone: only U-Net weights train, and it decreases', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p = small({ batch: 2, scale: 2, featureLossWeight: 1 });
+    const fwd = buildEarTrainingForward(p, 1, backbone);
+    expect(fwd.terms).toHaveLength(3);
+    const r = new Rng(9);
+    const batch = () => {
+      const t = new Float32Array(2 * 32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.6) + 0.05 * r.normal());
+      const m = new Float32Array(t.length).map((_, i) => ((i % 32) >= 8 && (i % 32) < 16 ? 1 : 0));
+      return { target: new ort.Tensor('float32', t, [2, 1, 32, 32]), mask: new ort.Tensor('float32', m, [2, 1, 32, 32]) };
+    };
+    const shapes = await probeShapes(fwd.model, batch());
+    const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+    expect(training.params.some((x) => x.startsWith('loss_'))).toBe(false); // the backbone copies are constants
+    const trainer = await Trainer.create(training, { provider: { provider: 'cpu', skipped: [] }, threads: 1 });
+    const feature: number[] = [];
+    try {
+      for (let s = 0; s < 25; s++) feature.push((await trainer.step(batch(), 3e-3)).terms[fwd.terms[2]]);
+    } finally {
+      await trainer.release();
+    }
+    expect(feature[0]).toBeGreaterThan(0);
+    expect(feature.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(0.7 * feature[0]);
   });
 });
 

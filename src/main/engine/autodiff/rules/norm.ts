@@ -34,6 +34,37 @@ function centered(k: VjpKit, dy: string, xhat: string, sumDy: string, sumDyXhat:
   return k.emit('Sub', [k.emit('Sub', [dy, a]), b]);
 }
 
+/**
+ * Training-mode BatchNormalization backward in the per-channel affine form dx = k1*dy + k2*xc + k3, with
+ * xc = x - mean, k1 = gamma*invstd, k2 = -k1*invstd^2*sum(dy*xc)/m, k3 = -k1*sum(dy)/m: algebraically the usual
+ * gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)), but 9 full-size passes instead of 12 (xhat is never
+ * materialised, and k2*xc + k3 is one inference-mode BatchNormalization with mean 0, var 1, epsilon 0, i.e. an
+ * exact per-channel scale and shift). README "Session 5" has the A/B.
+ */
+function batchNormTrainingVjp(k: VjpKit, red: number[], eps: number): (string | null)[] {
+  const xs = k.shape(k.x(0));
+  const rank = xs.length;
+  const C = xs[1];
+  const m = xs.reduce((a, b) => a * b, 1) / C;
+  const dy = k.dy(0)!;
+  const xc = k.emit('Sub', [k.x(0), k.reduce('ReduceMean', k.x(0), red, true)]);
+  const variance = k.reduce('ReduceMean', k.emit('Mul', [xc, xc]), red, true);
+  const invstd = k.emit('Reciprocal', [k.emit('Sqrt', [k.emit('Add', [variance, k.scalar(eps)])])]);
+  const sumDy = k.reduce('ReduceSum', dy, red, true);
+  const sumDyXc = k.reduce('ReduceSum', k.emit('Mul', [dy, xc]), red, true);
+  const flat = (v: string) => k.emit('Reshape', [v, k.ints([C])]);
+  let dx: string | null = null;
+  if (k.needs(0)) {
+    const k1 = k.emit('Mul', [perChannel(k, k.x(1), rank), invstd]);
+    const negK1OverM = k.emit('Mul', [k1, k.scalar(-1 / m)]);
+    const k2 = k.emit('Mul', [negK1OverM, k.emit('Mul', [k.emit('Mul', [invstd, invstd]), sumDyXc])]);
+    const k3 = k.emit('Mul', [negK1OverM, sumDy]);
+    const shifted = k.emit('BatchNormalization', [xc, flat(k2), flat(k3), k.floats(new Array(C).fill(0), [C]), k.floats(new Array(C).fill(1), [C])], { epsilon: 0 });
+    dx = k.emit('Add', [k.emit('Mul', [dy, k1]), shifted]);
+  }
+  return [dx, k.needs(1) ? flat(k.emit('Mul', [sumDyXc, invstd])) : null, k.needs(2) ? flat(sumDy) : null, null, null];
+}
+
 export const normRules: RuleTable = {
   BatchNormalization: (k) => {
     const xs = k.shape(k.x(0));
@@ -43,23 +74,7 @@ export const normRules: RuleTable = {
     const C = xs[1];
     const dy = k.dy(0)!;
     const training = k.attr('training_mode', 0) === 1;
-    if (training) {
-      const m = xs.reduce((a, b) => a * b, 1) / C;
-      const { xhat, invstd } = standardize(k, k.x(0), red, eps);
-      const sumDy = k.reduce('ReduceSum', dy, red, true);
-      const dyXhat = k.emit('Mul', [dy, xhat]);
-      const sumDyXhat = k.reduce('ReduceSum', dyXhat, red, true);
-      const dx = k.needs(0)
-        ? k.emit('Mul', [k.emit('Mul', [perChannel(k, k.x(1), rank), invstd]), centered(k, dy, xhat, sumDy, sumDyXhat, 1 / m)])
-        : null;
-      return [
-        dx,
-        k.needs(1) ? k.emit('Reshape', [sumDyXhat, k.ints([C])]) : null,
-        k.needs(2) ? k.emit('Reshape', [sumDy, k.ints([C])]) : null,
-        null,
-        null,
-      ];
-    }
+    if (training) return batchNormTrainingVjp(k, red, eps);
     const invstd = k.emit('Reciprocal', [k.emit('Sqrt', [k.emit('Add', [k.x(4), k.scalar(eps)])])]);
     const scaleInv = k.emit('Mul', [k.x(1), invstd]);
     const xc = k.emit('Sub', [k.x(0), perChannel(k, k.x(3), rank)]);

@@ -28,6 +28,7 @@ import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
+import { pasteAnomaly } from './synthAnomaly.js';
 import { buildReverseStudent, buildStudent, combineLevelMaps, localMean, suppressBorder, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
 
 export interface KdParams {
@@ -82,6 +83,14 @@ export interface KdParams {
   /** Image score = mean of the top fraction of map pixels; 0 = the maximum. */
   scoreTopFraction: number;
   photometric: boolean;
+  /**
+   * Denoising student (DeSTSeg): the probability that a training crop reaches the student with a synthetic anomaly
+   * pasted in (synthAnomaly.ts) while the loss targets stay the clean crop's teacher features; 0 = off. In reverse
+   * distillation the corrupted crop goes through the teacher encoder into the student's bottleneck.
+   */
+  denoise?: number;
+  /** Denoising: each corrupted crop carries 1 to this many anomalies (default 1). */
+  denoiseAnomalies?: number;
 }
 
 export interface KdTrainInput {
@@ -159,12 +168,24 @@ async function loadImages(root: string, images: ImageRecord[], spec: PreprocessS
 }
 
 /** Training forward graph: unit crops [B,3,c,c] -> loss (+ reported per-level and SSPCAB terms). */
-export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'> & Partial<Pick<KdParams, 'featurePool' | 'lossShape'>>, batch: number, crop: number, seed: number) {
+export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: Pick<KdParams, 'sspcabWeight'> & Partial<Pick<KdParams, 'featurePool' | 'lossShape' | 'denoise'>>, batch: number, crop: number, seed: number) {
   const g = new GraphBuilder('kd_train');
   const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
   const net = new Net(g, seed);
-  const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
-  const student = studentOf(net, unit, teacher, cfg, true);
+  let teacher: string[];
+  let student: ReturnType<typeof studentOf>;
+  if ((p.denoise ?? 0) > 0) {
+    // Clean and corrupted crops through one teacher pass (one copy of its weights), split again by batch half:
+    // the student works from the corrupted half, the targets are the clean half.
+    const noisy = g.input('noisy', 'float32', [batch, 3, crop, crop]);
+    const both = teacherFeatures(g, backbone, g.op('Concat', [unit, noisy], { axis: 0 }), cfg.levels);
+    const half = (f: string, from: number) => g.op('Slice', [f, g.constInt64([from]), g.constInt64([from + batch]), g.constInt64([0])]);
+    teacher = both.map((f) => half(f, 0));
+    student = studentOf(net, noisy, both.map((f) => half(f, batch)), cfg, true);
+  } else {
+    teacher = teacherFeatures(g, backbone, unit, cfg.levels);
+    student = studentOf(net, unit, teacher, cfg, true);
+  }
   const terms: string[] = [];
   cfg.levels.forEach((l, i) => {
     const t = localMean(g, teacher[i], p.featurePool ?? 0);
@@ -261,11 +282,13 @@ function permutation(n: number, seed: number): Int32Array {
 
 /**
  * The batch of one step, from the step number alone (deterministic resume): epoch permutation seeded by
- * seed + epoch, crop offsets and flips by seed + step.
+ * seed + epoch, crop offsets and flips by seed + step. With `denoise` > 0 also `noisy`: the same crops, each with
+ * probability `denoise` carrying one synthetic anomaly (its own Rng, so the clean crops do not change with it);
+ * the texture of a 'texture' anomaly comes from the next crop in the batch.
  */
-export function makeBatchFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number): (step: number) => Record<string, ort.Tensor> {
+export function makeBatchFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number, denoise = 0, maxAnomalies = 1): (step: number) => Record<string, ort.Tensor> {
   let cached: { epoch: number; perm: Int32Array } | undefined;
-  return (step) => {
+  return (step): Record<string, ort.Tensor> => {
     const epoch = Math.floor(step / stepsPerEpoch);
     if (cached?.epoch !== epoch) cached = { epoch, perm: permutation(images.length, seed * 7919 + epoch) };
     const rng = new Rng(seed * 104729 + step + 1);
@@ -291,7 +314,18 @@ export function makeBatchFn(images: Loaded[], batch: number, crop: number, steps
         }
       }
     }
-    return { unit: new ort.Tensor('float32', out, [batch, 3, crop, crop]) };
+    const unit = new ort.Tensor('float32', out, [batch, 3, crop, crop]);
+    if (!(denoise > 0)) return { unit };
+    const noisy = Float32Array.from(out);
+    const size = 3 * plane;
+    const arng = new Rng(seed * 15485863 + step * 31 + 7);
+    for (let b = 0; b < batch; b++) {
+      if (arng.next() >= denoise) continue;
+      const source = out.subarray(((b + 1) % batch) * size, ((b + 1) % batch + 1) * size);
+      const count = 1 + arng.int(Math.max(1, maxAnomalies));
+      for (let k = 0; k < count; k++) pasteAnomaly(noisy.subarray(b * size, (b + 1) * size), source, crop, arng);
+    }
+    return { unit, noisy: new ort.Tensor('float32', noisy, [batch, 3, crop, crop]) };
   };
 }
 
@@ -315,7 +349,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
 
   t0 = performance.now();
   const forward = buildTrainingForward(backbone, cfg, p, batch, crop, seed);
-  const makeBatch = makeBatchFn(images, batch, crop, stepsPerEpoch, seed);
+  const makeBatch = makeBatchFn(images, batch, crop, stepsPerEpoch, seed, p.denoise ?? 0, p.denoiseAnomalies ?? 1);
   const shapes = await probeShapes(forward.model, makeBatch(0));
   const training = buildTrainingModel(forward.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: forward.params, reportOutputs: forward.terms });
   const trainer = await Trainer.create(training, { optimizerName: 'adam' });

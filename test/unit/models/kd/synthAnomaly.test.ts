@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { probeShapes } from '../../../../src/main/engine/autodiff/shapes.js';
+import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGraph.js';
+import { Rng } from '../../../../src/main/engine/rng.js';
+import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
+import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
+import { defaultParams } from '../../../../src/main/models/kd/index.js';
+import { pasteAnomaly, type AnomalyKind } from '../../../../src/main/models/kd/synthAnomaly.js';
+import { buildTrainingForward, makeBatchFn, studentConfig } from '../../../../src/main/models/kd/train.js';
+
+const S = 48;
+/** A textured crop in unit space (mean ≈ 0.5) and a different one as the texture source. */
+function crop(phase: number): Float32Array {
+  const img = new Float32Array(3 * S * S);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < S * S; i++) img[c * S * S + i] = 0.5 + 0.15 * Math.sin((i % S) * 0.7 + phase) * Math.cos(Math.floor(i / S) * 0.4 + c);
+  return img;
+}
+
+describe('KD synthetic anomalies (denoising student)', () => {
+  it('are deterministic under a seed, non-empty, and change only pixels inside the mask', () => {
+    const kinds = new Set<AnomalyKind>();
+    for (let seed = 0; seed < 80; seed++) {
+      const a = crop(0);
+      const b = crop(0);
+      const ra = pasteAnomaly(a, crop(2), S, new Rng(seed));
+      const rb = pasteAnomaly(b, crop(2), S, new Rng(seed));
+      expect(rb.kind).toBe(ra.kind);
+      expect(Array.from(rb.mask)).toEqual(Array.from(ra.mask));
+      expect(Array.from(b)).toEqual(Array.from(a));
+      kinds.add(ra.kind);
+      const area = ra.mask.reduce((s, v) => s + v, 0);
+      expect(area).toBeGreaterThan(0);
+      expect(area).toBeLessThan(0.5 * S * S);
+      const clean = crop(0);
+      let changedInside = 0;
+      let changedOutside = 0;
+      for (let c = 0; c < 3; c++) {
+        for (let i = 0; i < S * S; i++) {
+          if (a[c * S * S + i] === clean[c * S * S + i]) continue;
+          if (ra.mask[i]) changedInside++;
+          else changedOutside++;
+        }
+      }
+      expect(changedOutside).toBe(0);
+      // Most of the region differs (a blend can leave the odd pixel where both textures agree).
+      expect(changedInside).toBeGreaterThan(0.5 * 3 * area);
+    }
+    expect([...kinds].sort()).toEqual(['brightness', 'line', 'noise', 'spot', 'texture']);
+  });
+
+  it('differ between seeds', () => {
+    const a = pasteAnomaly(crop(0), crop(2), S, new Rng(1)).mask;
+    const b = pasteAnomaly(crop(0), crop(2), S, new Rng(2)).mask;
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+  });
+});
+
+describe('KD denoising batches and training graph', () => {
+  const rng = new Rng(3);
+  const images = Array.from({ length: 2 }, () => ({ data: Uint8Array.from({ length: 3 * 64 * 64 }, (_, i) => 110 + 50 * Math.sin((i % 64) * 0.5) + rng.uniform(-10, 10)), h: 64, w: 64, mean: 0.45, std: 0.15 }));
+
+  it('keep the clean crops as without denoising and corrupt the student input only', () => {
+    const plain = makeBatchFn(images, 2, 64, 1, 0)(3);
+    const denoised = makeBatchFn(images, 2, 64, 1, 0, 1)(3);
+    expect(Object.keys(plain)).toEqual(['unit']);
+    expect(Array.from(denoised.unit.data as Float32Array)).toEqual(Array.from(plain.unit.data as Float32Array));
+    const u = denoised.unit.data as Float32Array;
+    const n = denoised.noisy.data as Float32Array;
+    const half = u.length / 2;
+    // denoise = 1: both crops carry an anomaly.
+    for (const b of [0, 1]) expect(n.subarray(b * half, (b + 1) * half).some((v, i) => v !== u[b * half + i])).toBe(true);
+    expect(Array.from(makeBatchFn(images, 2, 64, 1, 0, 1)(3).noisy.data as Float32Array)).toEqual(Array.from(n));
+  });
+
+  it('trains the reverse student from the corrupted crops towards the clean teacher features', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p = { ...defaultParams(backbone), levels: ['block_5', 'block_10'], widths: [16, 32], denoise: 0.5 };
+    const fwd = buildTrainingForward(backbone, studentConfig(p, backbone), p, 2, 64, 0);
+    expect(fwd.model.graph!.input!.map((i) => i.name).sort()).toEqual(['noisy', 'unit']);
+    // One teacher copy for both halves.
+    const teacherInits = [...(fwd.model.graph!.initializer ?? [])].filter((t) => t.name!.startsWith('teacher/')).length;
+    const plainInits = [...(buildTrainingForward(backbone, studentConfig(p, backbone), { ...p, denoise: 0 }, 2, 64, 0).model.graph!.initializer ?? [])].filter((t) => t.name!.startsWith('teacher/')).length;
+    expect(teacherInits).toBe(plainInits);
+    const makeBatch = makeBatchFn(images, 2, 64, 1, 0, 0.5);
+    const shapes = await probeShapes(fwd.model, makeBatch(0));
+    const training = buildTrainingModel(fwd.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+    expect(training.params.every((n) => n.startsWith('student.'))).toBe(true);
+    const trainer = await Trainer.create(training, { provider: { provider: 'cpu', skipped: [] }, threads: 1 });
+    const batch = makeBatch(0);
+    const first = await trainer.step(batch, 3e-3);
+    let last = first;
+    for (let i = 0; i < 12; i++) last = await trainer.step(batch, 3e-3);
+    await trainer.release();
+    expect(last.terms['loss.block_10']).toBeLessThan(first.terms['loss.block_10']);
+  }, 60_000);
+});

@@ -23,6 +23,10 @@ describe('convolution rules (finite differences)', () => {
     ['stride 2 dilation 2 (dX by GEMM + col2im)', [2, 2, 9, 9], [3, 2, 3, 3], { strides: [2, 2], dilations: [2, 2], pads: [2, 2, 2, 2] }],
     ['1-D stride 2 (dX by GEMM + col2im)', [2, 3, 9], [2, 3, 3], { strides: [2], pads: [1, 1] }],
     ['stride 2, 72 dy positions (dX by ConvTranspose)', [1, 2, 17, 16], [3, 2, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    // Kernels of 5x5 and more unfold rows, then columns (two one-hot Convs) for dW.
+    ['7x7 stride 2 pads 3 (ResNet stem; row-then-column im2col)', [2, 3, 11, 10], [4, 3, 7, 7], { strides: [2, 2], pads: [3, 3, 3, 3] }],
+    ['5x6 groups 2, strides (1, 2), dilations (2, 1), asymmetric pads (row-then-column im2col)', [1, 4, 13, 12], [2, 2, 5, 6], { group: 2, strides: [1, 2], dilations: [2, 1], pads: [4, 1, 3, 2] }],
+    ['5x5 >= 128 output positions (row-then-column im2col, batched weight gradient)', [2, 2, 14, 14], [3, 2, 5, 5], { pads: [2, 2, 2, 2] }],
   ] as const)('Conv %s', (_name, x, w, attrs) => assertVjp('Conv', [[...x], [...w], [w[0]]], { ...attrs } as never));
 
   it.each([

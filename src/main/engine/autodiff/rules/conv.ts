@@ -83,6 +83,34 @@ function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string
   return k.emit('Sum', parts);
 }
 
+/**
+ * im2col as the depthwise Conv of a one-hot kernel: [N, C, *S] -> [N, C*kk, *L], channel c*kk + tap. The one-hot
+ * Conv costs kk multiply-adds per output, so 2-D kernels of 5x5 and more unfold rows first, then columns (kh + kw per
+ * output, same channel order, exact): the ResNet stem's 7x7/2 im2col (+ one consumer) 18.9 -> 13.8 ms, 5x5 16x32x64²
+ * 68.1 -> 55.5, 7x7 8x16x64² 42.7 -> 26.7; 3x3 loses (11.0 -> 14.0), so it stays one Conv (1 thread, README session 5).
+ */
+function im2col(k: VjpKit, inp: string, C: number, geo: ConvGeometry): string {
+  const name = `${k.node.name}/grad/dW_im2col`;
+  // Attributes of the one-axis pass: the Conv's stride, dilation and pads on `axis`, identity on the other.
+  const only = (v: number[], axis: number, other: number) => v.map((x, i) => (i === axis ? x : other));
+  const along = (axis: number) => ({
+    strides: only(geo.strides, axis, 1),
+    dilations: only(geo.dilations, axis, 1),
+    pads: [...only(geo.padsBegin, axis, 0), ...only(geo.padsEnd, axis, 0)],
+  });
+  if (geo.kernel.length === 2 && geo.kernel.every((kk) => kk >= 5)) {
+    const [kh, kw] = geo.kernel;
+    const rows = k.emit('Conv', [inp, oneHotKernel(k, C, [kh, 1])], { ...along(0), group: C }, `${name}_rows`);
+    return k.emit('Conv', [rows, oneHotKernel(k, C * kh, [1, kw])], { ...along(1), group: C * kh }, name);
+  }
+  return k.emit('Conv', [inp, oneHotKernel(k, C, geo.kernel)], {
+    strides: geo.strides,
+    dilations: geo.dilations,
+    pads: [...geo.padsBegin, ...geo.padsEnd],
+    group: C,
+  }, name);
+}
+
 /** The constant [C*kk, 1, *K] kernel whose depthwise Conv is im2col (and whose ConvTranspose is col2im). */
 function oneHotKernel(k: VjpKit, C: number, kernel: number[]): string {
   const kk = kernel.reduce((a, b) => a * b, 1);
@@ -121,15 +149,7 @@ function convWeightGradChunk(k: VjpKit, inp: string, inpShape: number[], gout: s
   const kk = geo.kernel.reduce((a, b) => a * b, 1);
   const L = goutShape.slice(2).reduce((a, b) => a * b, 1);
   const trivial = kk === 1 && geo.strides.every((v) => v === 1) && [...geo.padsBegin, ...geo.padsEnd].every((v) => v === 0);
-  let cols = inp;
-  if (!trivial) {
-    cols = k.emit('Conv', [inp, oneHotKernel(k, Cin, geo.kernel)], {
-      strides: geo.strides,
-      dilations: geo.dilations,
-      pads: [...geo.padsBegin, ...geo.padsEnd],
-      group: Cin,
-    }, `${k.node.name}/grad/dW_im2col`);
-  }
+  const cols = trivial ? inp : im2col(k, inp, Cin, geo);
   const wShape = [Cout, Cin / g, ...geo.kernel];
   if (g === 1 && (N === 1 || L < BATCHED_MIN_POSITIONS)) {
     const flat = (v: string, c: number): string =>

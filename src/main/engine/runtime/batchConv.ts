@@ -7,8 +7,9 @@
  * node), so the forward can reuse those columns:
  *   y = Reshape(MatMul(Reshape(W, [M, C·k²]), Reshape(cols, [N, C·k², L])), [N, M, *Sy])
  * ORT's batched MatMul hands whole images to threads instead of splitting each one.
- * Only group-1 Convs without bias whose dW im2col node exists (trainable weight, kernel > 1) and whose output has
- * fewer than `maxPositions` positions per image are rewritten.
+ * Only group-1 Convs without bias whose dW im2col node exists (trainable weight, kernel > 1) and reads the Conv's
+ * own input, and whose output has fewer than `maxPositions` positions per image, are rewritten. 2-D kernels of 5x5
+ * and more unfold in two Convs (rules/conv.ts im2col), the named one reading the first's rows: those stay Convs.
  */
 import { readAttr } from '../autodiff/kit.js';
 import { declaredDims } from '../autodiff/shapes.js';

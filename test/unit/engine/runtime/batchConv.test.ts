@@ -83,4 +83,18 @@ describe('late forward Convs as batched MatMuls', () => {
       await gemm.release();
     });
   }
+
+  it('leaves 2-D kernels of 5x5 and more as Convs: their im2col is two Convs, the named one reading rows, not x', async () => {
+    const rng = new Rng(7);
+    const g = new GraphBuilder('batch-gemm-5x5');
+    const x = g.input('x', 'float32', [2, 2, 6, 6]);
+    const w = g.initializer('c5.w', 'float32', [3, 2, 5, 5], rng.normals(150, 0.2));
+    const loss = g.op('ReduceMean', [g.op('Tanh', [g.op('Conv', [x, w], { pads: [2, 2, 2, 2] }, 'c5')])], { keepdims: 0 });
+    g.output(loss, 'float32', []);
+    const model = g.build();
+    const shapes = await probeShapes(model, { x: new ort.Tensor('float32', Float32Array.from(rng.uniforms(144, -1, 1)), [2, 2, 6, 6]) });
+    const tm = buildTrainingModel(model, { loss, optimizer: { kind: 'adam' }, shapes });
+    expect(tm.model.graph!.node!.some((n) => n.name === 'c5/grad/dW_im2col_rows')).toBe(true);
+    expect(rewriteLateConvsToBatchGemm(tm.model, 1e9).count).toBe(0);
+  });
 });

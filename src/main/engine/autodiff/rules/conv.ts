@@ -53,19 +53,19 @@ export function convGeometry(k: VjpKit, inSpatial: number[], kernel: number[]): 
 /** L (output positions) at or above which per-sample FusedMatMuls beat one flat Gemm over transposed copies. */
 const BATCHED_MIN_POSITIONS = 128;
 
-/**
- * Weight gradient of out[n, o, h] = sum_{c in group(o), i} inp[n, c, h*s + i*d - p] * W[o, c_local, i], as
- * im2col + GEMM: cols = unfold(inp) is one depthwise Conv of inp with a constant one-hot kernel
- * ([Cin*kk, 1, *K], same stride/pads/dilation), then dW = sum_n gout_n cols_n^T as a batched FusedMatMul with
- * transB (no transposed copies of the big operands; computed as (sum_n cols_n gout_n^T)^T when Cout is the smaller
- * side) and a ReduceSum over n. When there are few output positions
- * (deep layers) one flat Gemm over [O, N*L] x [N*L, Cin*kk] is faster. Returns [O, Cin/g, *K].
- */
 /** maxColsBytes: largest im2col buffer (bytes) one weight-gradient step may materialise; bigger batches are chunked.
  * gemmDxMaxPositions: dy positions below which dX is one GEMM + col2im (convInputGradByGemm).
  * Mutable only so tests and graph-build A/Bs can exercise the other paths. */
 export const convTuning = { maxColsBytes: 64 * 2 ** 20, gemmDxMaxPositions: 64 };
 
+/**
+ * Weight gradient of out[n, o, h] = sum_{c in group(o), i} inp[n, c, h*s + i*d - p] * W[o, c_local, i], as
+ * im2col + GEMM: cols = unfold(inp) is a depthwise Conv of inp with a constant one-hot kernel (two of them, rows then
+ * columns, for 2-D kernels of 5x5 and more: see im2col), then dW = sum_n gout_n cols_n^T as a batched FusedMatMul
+ * with transB (no transposed copies of the big operands; computed as (sum_n cols_n gout_n^T)^T when Cout is the
+ * smaller side) summed over n by a MatMul with ones (sumOverBatch). When there are few output positions
+ * (deep layers) one flat Gemm over [O, N*L] x [N*L, Cin*kk] is faster. Returns [O, Cin/g, *K].
+ */
 function convWeightGrad(k: VjpKit, inp: string, inpShape: number[], gout: string, goutShape: number[], geo: ConvGeometry): string {
   const [N, Cin] = inpShape;
   const kk = geo.kernel.reduce((a, b) => a * b, 1);

@@ -37,7 +37,7 @@ function centered(k: VjpKit, dy: string, xhat: string, sumDy: string, sumDyXhat:
 /**
  * Training-mode BatchNormalization backward in the per-channel affine form dx = k1*dy + k2*xc + k3, with
  * xc = x - mean, k1 = gamma*invstd, k2 = -k1*invstd^2*sum(dy*xc)/m, k3 = -k1*sum(dy)/m: algebraically the usual
- * gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)), but 9 full-size passes instead of 12 (xhat is never
+ * gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)), but 10 full-size passes instead of 12 (xhat is never
  * materialised, and k2*xc + k3 is one inference-mode BatchNormalization with mean 0, var 1, epsilon 0, i.e. an
  * exact per-channel scale and shift). README "Session 5" has the A/B.
  */

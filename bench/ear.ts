@@ -9,6 +9,7 @@
  * - ear.magnetic_tile.attention_energy / attention_norm-deep: the other attention signals (default: contrast).
  * - ear.magnetic_tile.mosaic_cell_16: mosaic blocks of 16 U-Net pixels instead of 4 (a coarser hint).
  * - ear.magnetic_tile.error_pixel: the pixel-space error map (|x − x̂| + SSIM) instead of the feature-space one.
+ * - ear.magnetic_tile.feature_loss: the U-Net trained with the perceptual term (featureLossWeight 0.05) as well.
  * - ear.elpv: ELPV cells image AUROC.
  * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
@@ -36,6 +37,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   mosaic_cell_16: { mosaicCell: 16 },
   // The pixel-space error map that was the default before the feature-space one (README runs 5, B and D).
   error_pixel: { errorSpace: 'pixel', borderMargin: 16, scoreTopFraction: 0.01, errorPool: 1 },
+  // The perceptual training term through the frozen backbone (README run I).
+  feature_loss: { featureLossWeight: 0.05 },
 };
 
 function loopFields(params: Record<string, unknown>) {

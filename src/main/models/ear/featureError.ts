@@ -2,7 +2,7 @@
  * EAR's recovery error in feature space: the picture x and its recovery x̂ are compared through a frozen ImageNet
  * backbone instead of pixel by pixel. x is the full-size gray image, whose features the model computes once for
  * the attention too; x̂ (at the U-Net's size) is resized to the input size and sent through the same backbone
- * (three equal gray channels); per level, the squared feature
+ * (as one gray channel, embedGrayBackbone); per level, the squared feature
  * difference is divided channel by channel by its mean on good training images (so every level and channel
  * weighs the same, and a channel that always differs — the striation the U-Net never reproduces exactly —
  * counts little), averaged over channels, and the levels are resized to the finest grid and averaged:

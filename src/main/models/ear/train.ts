@@ -73,7 +73,9 @@ export interface EarParams {
   ssimWeight: number;
   /** Weight of the perceptual training term: mean squared difference of the frozen backbone's `featureLevels`
    *  between the crop and its recovery (both bilinearly enlarged by `scale`, as x̂ is at inference), averaged over
-   *  the levels; 0 = pixel losses only. It trains the U-Net on the error the exported model scores. */
+   *  the levels; 0 = pixel losses only. It approximates, not reproduces, the error the exported model scores: that
+   *  one compares the full-size image (not the enlarged U-Net target) and normalises each channel. Off by default:
+   *  it lost at 1500 steps (README run I). */
   featureLossWeight: number;
   /** 'pixel': error map = |x − x̂| + errorSsimWeight · (1 − SSIM) / 2 on the U-Net picture; 'feature': x and x̂
    *  compared through the frozen backbone's `featureLevels`, normalised by good training images (featureError.ts). */

@@ -294,16 +294,20 @@ describe('EAR error-map local average', () => {
   });
 });
 
+/** Batches of two 32x32 striped crops with noise and a mask over columns 8-15, drawn from `r`. */
+function stripeBatches(r: Rng): () => { target: ort.Tensor; mask: ort.Tensor } {
+  return () => {
+    const t = new Float32Array(2 * 32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.6) + 0.05 * r.normal());
+    const m = new Float32Array(t.length).map((_, i) => ((i % 32) >= 8 && (i % 32) < 16 ? 1 : 0));
+    return { target: new ort.Tensor('float32', t, [2, 1, 32, 32]), mask: new ort.Tensor('float32', m, [2, 1, 32, 32]) };
+  };
+}
+
 describe('EAR training', () => {
   it('the L1 + SSIM loss decreases within a few steps', async () => {
     const p = small({ batch: 2 });
     const fwd = buildEarTrainingForward(p, 1);
-    const r = new Rng(9);
-    const batch = () => {
-      const t = new Float32Array(2 * 32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.6) + 0.05 * r.normal());
-      const m = new Float32Array(t.length).map((_, i) => ((i % 32) >= 8 && (i % 32) < 16 ? 1 : 0));
-      return { target: new ort.Tensor('float32', t, [2, 1, 32, 32]), mask: new ort.Tensor('float32', m, [2, 1, 32, 32]) };
-    };
+    const batch = stripeBatches(new Rng(9));
     const shapes = await probeShapes(fwd.model, batch());
     const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
     expect(training.params.some((x) => x.startsWith('ssim'))).toBe(false); // the SSIM window is not trained
@@ -323,12 +327,7 @@ describe('EAR training', () => {
     const p = small({ batch: 2, scale: 2, featureLossWeight: 1 });
     const fwd = buildEarTrainingForward(p, 1, backbone);
     expect(fwd.terms).toHaveLength(3);
-    const r = new Rng(9);
-    const batch = () => {
-      const t = new Float32Array(2 * 32 * 32).map((_, i) => 0.5 + 0.2 * Math.sin((i % 32) * 0.6) + 0.05 * r.normal());
-      const m = new Float32Array(t.length).map((_, i) => ((i % 32) >= 8 && (i % 32) < 16 ? 1 : 0));
-      return { target: new ort.Tensor('float32', t, [2, 1, 32, 32]), mask: new ort.Tensor('float32', m, [2, 1, 32, 32]) };
-    };
+    const batch = stripeBatches(new Rng(9));
     const shapes = await probeShapes(fwd.model, batch());
     const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
     expect(training.params.some((x) => x.startsWith('loss_'))).toBe(false); // the backbone copies are constants

@@ -175,9 +175,12 @@ export function buildSelfContainedOnnx(folder: LoadedModelFolder, opts: { modelI
     steps: [
       'x = float(pixel) / 255',
       ...(photometric ? ['per image: x = (x - mean(x)) / sqrt(var(x) + 1e-6) * 0.2 + 0.5 (exposure/gain standardisation)'] : []),
-      `per channel: (x - mean) / std with the backbone's ${json.backbone.name} statistics`,
+      json.backbone.parts
+        ? `per channel, inside each part of the fused backbone ${json.backbone.name}: (x - mean) / std with that part's statistics (backbone_parts)`
+        : `per channel: (x - mean) / std with the backbone's ${json.backbone.name} statistics`,
     ],
     backbone: json.backbone.normalisation,
+    ...(json.backbone.parts ? { backbone_parts: json.backbone.parts } : {}),
     photometric,
   };
   const exportedAt = opts.exportedAt ?? new Date().toISOString();

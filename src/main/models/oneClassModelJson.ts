@@ -34,7 +34,7 @@ export function oneClassModelJson(o: OneClassModelJsonInput): ModelJson {
     version: MODEL_FORMAT_VERSION,
     method: o.method,
     createdAt: new Date().toISOString(),
-    backbone: { name: backbone.name, provenance: backbone.provenance, features: o.features, normalisation: backbone.normalisation },
+    backbone: { name: backbone.name, provenance: backbone.provenance, features: o.features, normalisation: backbone.normalisation, ...(backbone.parts ? { parts: backbone.parts } : {}) },
     input: {
       name: 'image',
       dtype: 'uint8',

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializeModel } from '../../../src/main/engine/onnx/proto.js';
+import { fuseBackbones } from '../../../src/main/models/backbones/fuse.js';
 import { backboneBytes, resolveBackbone } from '../../../src/main/models/backbones/index.js';
+import type { Backbone } from '../../../src/main/models/backbones/types.js';
 import { defaultParams, trainParams } from '../../../src/main/models/patchcore/index.js';
 import { openSession, ort } from '../../../src/main/models/session.js';
 
@@ -48,5 +50,26 @@ describe('fused backbone (ImageNet + CoRe levels for PatchCore)', () => {
     // A single backbone keeps its defaults.
     expect(defaultParams(resolveBackbone('mobilenetv2')).levels).toEqual(['block_5', 'block_9']);
     expect(defaultParams(resolveBackbone('mobilenetv2')).aggregate).toEqual([9, 13]);
+  });
+
+  it('a part with one level keeps the next part\'s neighbourhoods in step', () => {
+    const resnet = resolveBackbone('resnet', 0);
+    const oneLevel: Backbone = { ...resnet, features: resnet.features.filter((f) => f.name === 'layer2') };
+    const p = defaultParams(fuseBackbones([oneLevel, resolveBackbone('mobilenetv2')]));
+    expect(p.levels).toEqual(['layer2', '2:block_5', '2:block_9']);
+    expect(p.aggregate).toEqual([9, 9, 13]);
+  });
+
+  it('names every part\'s normalisation, gives each part its own seed, caps the parts and names the whole request', async () => {
+    const fused = resolveBackbone('mobilenetv2+resnet', 0);
+    expect(fused.parts?.map((p) => p.name)).toEqual([resolveBackbone('mobilenetv2').name, resolveBackbone('resnet').name]);
+    expect(fused.parts?.[1].normalisation).toEqual(resolveBackbone('resnet').normalisation);
+    const twin = resolveBackbone('resnet+resnet', 0);
+    const [H, W] = [32, 32];
+    const x = new Float32Array(3 * H * W).map((_, i) => ((i * 13) % 29) / 28);
+    const out = await features(twin.model, x, H, W);
+    expect(Array.from(out['2:layer2'].data as Float32Array)).not.toEqual(Array.from(out.layer2.data as Float32Array));
+    expect(() => resolveBackbone('resnet+resnet+resnet+resnet+resnet')).toThrow(/2 to 4 parts/);
+    expect(() => resolveBackbone('/no/such+dir/backbone.onnx')).toThrow(/"\/no\/such\+dir\/backbone\.onnx".*part "\/no\/such"/);
   });
 });

@@ -9,13 +9,24 @@ import { StudioError } from '../../../shared/errors.js';
 import { embedBackbone } from './embed.js';
 import type { Backbone, FeatureSpec } from './types.js';
 
+/** More parts than this would mostly multiply inference time (each part is a whole backbone pass). */
+export const MAX_FUSED_PARTS = 4;
+
 /** The fused name of part `index`'s (0-based) feature. */
 export function fusedFeatureName(index: number, feature: string): string {
   return index === 0 ? feature : `${index + 1}:${feature}`;
 }
 
+/** The inverse of fusedFeatureName: the 0-based part and the part's own feature name. */
+export function splitFusedFeatureName(name: string): { index: number; feature: string } {
+  const m = /^(\d+):(.*)$/.exec(name);
+  return m ? { index: Number(m[1]) - 1, feature: m[2] } : { index: 0, feature: name };
+}
+
 export function fuseBackbones(parts: Backbone[]): Backbone {
-  if (parts.length < 2) throw new StudioError('BAD_REQUEST', `Fusing backbones needs at least two, got ${parts.length}.`);
+  if (parts.length < 2 || parts.length > MAX_FUSED_PARTS) {
+    throw new StudioError('BAD_REQUEST', `Fusing backbones takes 2 to ${MAX_FUSED_PARTS} parts, got ${parts.length}.`);
+  }
   const g = new GraphBuilder('fused_backbone');
   const image = g.input('image', 'float32', ['N', 3, 'H', 'W']);
   const features: FeatureSpec[] = [];
@@ -33,6 +44,7 @@ export function fuseBackbones(parts: Backbone[]): Backbone {
     features,
     // Informational only (model.json): each part normalises inside its own subgraph.
     normalisation: parts[0].normalisation,
+    parts: parts.map((b) => ({ name: b.name, normalisation: b.normalisation })),
     provenance: parts.map((b, i) => `part ${i + 1} (${b.name}): ${b.provenance}`).join('; '),
     model: g.build({ producer: 'defect-studio' }),
   };

@@ -61,9 +61,20 @@ export function resolveBackbone(nameOrPath: string, seed = 0): Backbone {
     default:
       if (existsSync(nameOrPath)) return loadBackboneFile(nameOrPath);
       // 'mobilenetv2+core-mt.onnx': the parts side by side in one graph (fuse.ts), e.g. ImageNet + CoRe levels for PatchCore.
-      if (nameOrPath.includes('+')) return fuseBackbones(nameOrPath.split('+').map((part) => resolveBackbone(part, seed)));
+      // Each part its own seed, so 'resnet+resnet' is two different random networks.
+      if (nameOrPath.includes('+')) return fuseBackbones(nameOrPath.split('+').map((part, i) => resolveFusedPart(nameOrPath, part, seed + i)));
       if (nameOrPath.endsWith('.onnx')) return loadBackboneFile(nameOrPath);
       throw new StudioError('BAD_REQUEST', `Unknown backbone "${nameOrPath}": use ${BACKBONE_NAMES.join(' or ')}, a path to a backbone .onnx file, or two of these joined by + (fused).`);
+  }
+}
+
+/** One part of a fused backbone name; its error names the whole name too (a missing path may itself contain '+'). */
+function resolveFusedPart(whole: string, part: string, seed: number): Backbone {
+  try {
+    return resolveBackbone(part, seed);
+  } catch (e) {
+    if (!(e instanceof StudioError)) throw e;
+    throw new StudioError(e.code, `Backbone "${whole}" is neither a file nor a fusion of known backbones: part "${part}": ${e.message}`);
   }
 }
 

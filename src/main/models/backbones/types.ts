@@ -19,8 +19,11 @@ export interface FeatureSpec {
 export interface BackboneInfo {
   name: string;
   features: FeatureSpec[];
-  /** Per-channel (x − mean) / std applied to the [0, 1] RGB input, inside the graph. */
+  /** Per-channel (x − mean) / std applied to the [0, 1] RGB input, inside the graph (a fused backbone: its first
+   *  part's; `parts` lists every part's). */
   normalisation: { mean: [number, number, number]; std: [number, number, number] };
+  /** A fused backbone's parts (fuse.ts), in order, each with the normalisation its own subgraph applies. */
+  parts?: { name: string; normalisation: BackboneInfo['normalisation'] }[];
   /** Where the weights come from (package, license, training recipe, or 'random seed N'). */
   provenance: string;
 }

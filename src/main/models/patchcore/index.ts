@@ -3,6 +3,7 @@
  * the baseline method. See README.md for the measured choices.
  */
 import { StudioError } from '../../../shared/errors.js';
+import { fusedFeatureName, splitFusedFeatureName } from '../backbones/fuse.js';
 import { resolveBackbone } from '../backbones/index.js';
 import type { Backbone } from '../backbones/types.js';
 import { oneClassModelJson } from '../oneClassModelJson.js';
@@ -14,15 +15,15 @@ import { preprocessSpec, trainPatchCore, type PatchCoreParams } from './train.js
 export function defaultParams(backbone: Backbone): PatchCoreParams {
   // A fused backbone (backbones/fuse.ts: later parts' features named 'k:feature') gets each part's default levels
   // and neighbourhoods, concatenated.
-  const parts = new Map<string, string[]>();
+  const parts = new Map<number, string[]>();
   for (const f of backbone.features) {
-    const part = /^(\d+):/.exec(f.name)?.[1] ?? '1';
-    parts.set(part, [...(parts.get(part) ?? []), f.name]);
+    const { index, feature } = splitFusedFeatureName(f.name);
+    parts.set(index, [...(parts.get(index) ?? []), feature]);
   }
-  const levels = [...parts.entries()].flatMap(([part, names]) => {
-    const own = defaultLevels(names.map((n) => (part === '1' ? n : n.slice(part.length + 1))));
-    return part === '1' ? own : own.map((n) => `${part}:${n}`);
-  });
+  // Each part's own levels, finest first, with 9 x 9 cells on its first level and 13 x 13 on the next (a part that
+  // gives one level gets 9 x 9 alone, so the parts after it keep theirs).
+  const perPart = [...parts.entries()].map(([index, names]) => defaultLevels(names).map((n, i) => ({ name: fusedFeatureName(index, n), side: i % 2 === 0 ? 9 : 13 })));
+  const levels = perPart.flat().map((l) => l.name);
   return {
     levels,
     fit: 'short-side',
@@ -47,7 +48,7 @@ export function defaultParams(backbone: Backbone): PatchCoreParams {
     // 13 x 13 at stride 16; train() scales it to other image sizes): on magnetic tile 0.940 / 0.859 image / pixel
     // AUROC vs 0.884 / 0.761 for 3 x 3 (README.md runs 25-33): averaging over a wide neighbourhood suppresses the
     // tile's striation noise that dominated the nearest-neighbour distances. PRO drops (0.633 vs 0.697).
-    aggregate: levels.map((_, i) => (i % 2 === 0 ? 9 : 13)),
+    aggregate: perPart.flat().map((l) => l.side),
   };
 }
 

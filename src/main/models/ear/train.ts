@@ -10,7 +10,7 @@
  *     random rectangles to the mask, flips, and trains  mosaic-hint -> U-Net (all skips on) -> recovered  with
  *     L1 + SSIM loss through the engine (buildTrainingModel, Trainer, runTrainingLoop: checkpoints, resume, cancel).
  *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map (feature space, featureError.ts;
- *     or |x - x̂| + w·(1 - SSIM)/2) -> PatchCore's resize + Gaussian smoothing as two MatMuls (smoothMap.ts)
+ *     or |x - x̂| + w·(1 - SSIM)/2) -> PatchCore's resize + Gaussian smoothing as two MatMuls (patchcore/anomalyMap.ts upsampleAndSmooth)
  *     + max / top-fraction score (anomalyMap.ts mapScore). One pass per image.
  */
 import path from 'node:path';
@@ -29,14 +29,13 @@ import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
-import { clampBorder, mapScore } from '../patchcore/anomalyMap.js';
+import { clampBorder, mapScore, upsampleAndSmooth } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { attentionLevel, attentionMap, type AttentionSignal } from './attention.js';
 import { obfuscate, selectMask, type HintMode } from './mask.js';
 import { channelMeans, embedGrayBackbone, featureError, featureSquaredDiffs, localMean } from './featureError.js';
-import { upsampleAndSmooth } from './smoothMap.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 

@@ -1,7 +1,7 @@
 /**
- * Patch scores -> anomaly map and image score, inside the graph:
+ * Patch scores -> anomaly map and image score, inside the graph (PatchCore, KD, EAR, few-shot):
  *   patch scores [N,1,h,w] -> bilinear resize to the input's H x W -> separable Gaussian blur (σ in input pixels,
- *   edge-padded Convs with a fixed kernel, radius ⌈4σ⌉) = anomaly_map [N,1,H,W]; max over the map = score [N].
+ *   edge padding, radius ⌈4σ⌉) = anomaly_map [N,1,H,W]; max or top-fraction mean over the map = score [N].
  */
 import type { GraphBuilder } from '../../engine/onnx/graph.js';
 
@@ -43,17 +43,44 @@ export function clampBorder(g: GraphBuilder, patchScores: string, cells: number,
 
 /** Patch scores [N,1,h,w] -> smoothed anomaly map [N,1,H,W] at the input image's size, and score [N]. */
 export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: string, sigma: number, topFraction = 0): { map: string; score: string } {
-  const imgShape = g.op('Shape', [image]);
-  const sizes = g.op('Concat', [shapeSlice(g, g.op('Shape', [patchScores]), 0, 2), shapeSlice(g, imgShape, 2, 4)], { axis: 0 });
-  let map = g.op('Resize', [patchScores, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'upsample_map');
-  if (sigma > 0) {
-    const k = gaussianKernel(sigma);
-    const r = (k.length - 1) / 2;
-    const padded = g.op('Pad', [map, g.constInt64([0, 0, r, r, 0, 0, r, r])], { mode: 'edge' });
-    const h = g.op('Conv', [padded, g.initializer('gauss_x', 'float32', [1, 1, 1, k.length], k)], { kernel_shape: [1, k.length] }, 'blur_x');
-    map = g.op('Conv', [h, g.initializer('gauss_y', 'float32', [1, 1, k.length, 1], k)], { kernel_shape: [k.length, 1] }, 'blur_y');
-  }
+  const map = upsampleAndSmooth(g, patchScores, image, sigma);
   return { map, score: mapScore(g, map, topFraction) };
+}
+
+/**
+ * [1,1,n,n] (axis 2) or its transpose layout (axis 3): the resize + pad + blur of each unit impulse along `axis`,
+ * i.e. the 1-D operator as a matrix: [1,1,N,n] for axis 2, [1,1,n,N] for axis 3.
+ */
+function axisOperator(g: GraphBuilder, n: string, size: string, axis: 2 | 3, k: Float32Array | undefined, tag: string): string {
+  const eye = g.op('EyeLike', [g.op('Expand', [g.constFloat(0), g.op('Concat', [n, n], { axis: 0 })])]);
+  const square = g.op('Unsqueeze', [eye, g.constInt64([0, 1])]);
+  const one = g.constInt64([1]);
+  const sizes = g.op('Concat', axis === 2 ? [one, one, size, n] : [one, one, n, size], { axis: 0 });
+  let m = g.op('Resize', [square, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, `map_resize_${tag}`);
+  if (!k) return m;
+  const r = (k.length - 1) / 2;
+  const pads = axis === 2 ? [0, 0, r, 0, 0, 0, r, 0] : [0, 0, 0, r, 0, 0, 0, r];
+  m = g.op('Pad', [m, g.constInt64(pads)], { mode: 'edge' });
+  const kernel = g.initializer(`gauss_${tag}`, 'float32', axis === 2 ? [1, 1, k.length, 1] : [1, 1, 1, k.length], k);
+  return g.op('Conv', [m, kernel], { kernel_shape: axis === 2 ? [k.length, 1] : [1, k.length] }, `map_operator_${tag}`);
+}
+
+/**
+ * The smoothed anomaly map [N,1,H,W] of `errorMap` [N,1,h,w] at `image`'s H × W (σ in input pixels; 0 = no blur),
+ * as one linear operator per axis:
+ *   map = A_y · e · A_xᵀ,   A_y [H,h] and A_x [W,w] = bilinear half-pixel resize + edge padding + Gaussian along
+ *   that axis, applied to the identity.
+ * Every step is linear and acts on one axis, so the product equals Resize followed by the separable blur at full
+ * size up to float rounding (test/unit/models/anomalyMap.test.ts checks it against that form). At 32×32 -> 256×256
+ * the two MatMuls cost ~2.4 M multiply-adds against ~8.5 M for σ 8's 65-tap blur (EAR README, session 5).
+ */
+export function upsampleAndSmooth(g: GraphBuilder, errorMap: string, image: string, sigma: number): string {
+  const k = sigma > 0 ? gaussianKernel(sigma) : undefined;
+  const small = g.op('Shape', [errorMap]);
+  const big = g.op('Shape', [image]);
+  const ay = axisOperator(g, shapeSlice(g, small, 2, 3), shapeSlice(g, big, 2, 3), 2, k, 'y');
+  const axT = axisOperator(g, shapeSlice(g, small, 3, 4), shapeSlice(g, big, 3, 4), 3, k, 'x');
+  return g.op('MatMul', [g.op('MatMul', [ay, errorMap]), axT], {}, 'smoothed_map');
 }
 
 /** Image score [N] of a map [N,1,H,W]: its maximum (topFraction 0) or the mean of its top fraction of pixels. */

@@ -321,12 +321,30 @@ export function makeBatchFn(images: Loaded[], batch: number, crop: number, steps
     const arng = new Rng(seed * 15485863 + step * 31 + 7);
     for (let b = 0; b < batch; b++) {
       if (arng.next() >= denoise) continue;
-      const source = out.subarray(((b + 1) % batch) * size, ((b + 1) % batch + 1) * size);
+      const source = textureSource(out, b, batch, crop);
       const count = 1 + arng.int(Math.max(1, maxAnomalies));
       for (let k = 0; k < count; k++) pasteAnomaly(noisy.subarray(b * size, (b + 1) * size), source, crop, arng);
     }
     return { unit, noisy: new ort.Tensor('float32', noisy, [batch, 3, crop, crop]) };
   };
+}
+
+/**
+ * The texture pasted into crop `b` of a batch of [batch,3,crop,crop] crops: the next crop in the batch, or with
+ * batch 1 the crop itself rolled by half its side (its own texture, from elsewhere; the crop unrolled would paste
+ * pixels onto themselves and leave the "texture" anomalies invisible).
+ */
+export function textureSource(out: Float32Array, b: number, batch: number, crop: number): Float32Array {
+  const size = 3 * crop * crop;
+  if (batch > 1) return out.subarray(((b + 1) % batch) * size, ((b + 1) % batch + 1) * size);
+  const rolled = new Float32Array(size);
+  const h = crop >> 1;
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < crop; y++) {
+      for (let x = 0; x < crop; x++) rolled[(c * crop + y) * crop + x] = out[(c * crop + ((y + h) % crop)) * crop + ((x + h) % crop)];
+    }
+  }
+  return rolled;
 }
 
 export async function trainKd(input: KdTrainInput): Promise<KdTrained> {

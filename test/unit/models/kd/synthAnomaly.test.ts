@@ -6,7 +6,9 @@ import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams } from '../../../../src/main/models/kd/index.js';
 import { pasteAnomaly, type AnomalyKind } from '../../../../src/main/models/kd/synthAnomaly.js';
-import { buildTrainingForward, makeBatchFn, studentConfig } from '../../../../src/main/models/kd/train.js';
+import { serializeModel } from '../../../../src/main/engine/onnx/proto.js';
+import { openSession, ort } from '../../../../src/main/models/session.js';
+import { buildTrainingForward, makeBatchFn, studentConfig, textureSource } from '../../../../src/main/models/kd/train.js';
 
 const S = 48;
 /** A textured crop in unit space (mean ≈ 0.5) and a different one as the texture source. */
@@ -71,6 +73,37 @@ describe('KD denoising batches and training graph', () => {
     for (const b of [0, 1]) expect(n.subarray(b * half, (b + 1) * half).some((v, i) => v !== u[b * half + i])).toBe(true);
     expect(Array.from(makeBatchFn(images, 2, 64, 1, 0, 1)(3).noisy.data as Float32Array)).toEqual(Array.from(n));
   });
+
+  it('takes the texture from another crop, or with batch 1 from the crop rolled by half its side', () => {
+    const c = 8;
+    const out = Float32Array.from({ length: 2 * 3 * c * c }, (_, i) => i);
+    expect(Array.from(textureSource(out, 0, 2, c))).toEqual(Array.from(out.subarray(3 * c * c)));
+    const one = out.subarray(0, 3 * c * c);
+    const rolled = textureSource(one, 0, 1, c);
+    expect(rolled.some((v, i) => v !== one[i])).toBe(true);
+    expect(rolled[(1 * c + 0) * c + 0]).toBe(one[(1 * c + 4) * c + 4]); // channel 1, (0,0) <- (4,4)
+    expect(Array.from(rolled).sort((a, b) => a - b)).toEqual(Array.from(one)); // a permutation of the crop
+  });
+
+  it('with noisy = unit the loss is the plain graph\'s; changing noisy alone changes it', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p = { ...defaultParams(backbone), levels: ['block_5', 'block_10'], widths: [16, 32] };
+    const loss = async (denoise: number, feeds: Record<string, Float32Array>) => {
+      const fwd = buildTrainingForward(backbone, studentConfig(p, backbone), { ...p, denoise }, 2, 64, 0);
+      const { session } = await openSession(serializeModel(fwd.model), 'test');
+      try {
+        const t = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v, [2, 3, 64, 64])]));
+        return ((await session.run(t)).loss.data as Float32Array)[0];
+      } finally {
+        await session.release();
+      }
+    };
+    const batch = makeBatchFn(images, 2, 64, 1, 0, 1)(0);
+    const unit = batch.unit.data as Float32Array;
+    const plain = await loss(0, { unit });
+    expect(await loss(0.5, { unit, noisy: unit })).toBeCloseTo(plain, 5);
+    expect(Math.abs((await loss(0.5, { unit, noisy: batch.noisy.data as Float32Array })) - plain)).toBeGreaterThan(1e-4);
+  }, 60_000);
 
   it('trains the reverse student from the corrupted crops towards the clean teacher features', async () => {
     const backbone = resolveBackbone('mobilenetv2');

@@ -61,7 +61,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     version: MODEL_FORMAT_VERSION,
     method: 'fewshot',
     createdAt: new Date().toISOString(),
-    backbone: { name: r.backbone.name, provenance: r.backbone.provenance, features: r.backbone.features.filter((f) => r.levels.includes(f.name)), normalisation: r.backbone.normalisation },
+    backbone: { name: r.backbone.name, provenance: r.backbone.provenance, features: r.backbone.features.filter((f) => r.levels.includes(f.name)), normalisation: r.backbone.normalisation, ...(r.backbone.parts ? { parts: r.backbone.parts } : {}) },
     input: { name: 'image', dtype: 'uint8', layout: 'NCHW', channels: 3, ...r.spec, note: `as the base model (${base.dir}): RGB planes 0-255, geometry per src/main/data/preprocess.ts; the base model and the head are inside model.onnx` },
     outputs: { map: 'anomaly_map', score: 'score' },
     threshold,

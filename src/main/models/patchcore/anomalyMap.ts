@@ -51,13 +51,12 @@ export function anomalyMapAndScore(g: GraphBuilder, patchScores: string, image: 
  * [1,1,n,n] (axis 2) or its transpose layout (axis 3): the resize + pad + blur of each unit impulse along `axis`,
  * i.e. the 1-D operator as a matrix: [1,1,N,n] for axis 2, [1,1,n,N] for axis 3.
  */
-function axisOperator(g: GraphBuilder, n: string, size: string, axis: 2 | 3, k: Float32Array | undefined, tag: string): string {
+function axisOperator(g: GraphBuilder, n: string, size: string, axis: 2 | 3, k: Float32Array, tag: string): string {
   const eye = g.op('EyeLike', [g.op('Expand', [g.constFloat(0), g.op('Concat', [n, n], { axis: 0 })])]);
   const square = g.op('Unsqueeze', [eye, g.constInt64([0, 1])]);
   const one = g.constInt64([1]);
   const sizes = g.op('Concat', axis === 2 ? [one, one, size, n] : [one, one, n, size], { axis: 0 });
   let m = g.op('Resize', [square, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, `map_resize_${tag}`);
-  if (!k) return m;
   const r = (k.length - 1) / 2;
   const pads = axis === 2 ? [0, 0, r, 0, 0, 0, r, 0] : [0, 0, 0, r, 0, 0, 0, r];
   m = g.op('Pad', [m, g.constInt64(pads)], { mode: 'edge' });
@@ -72,12 +71,18 @@ function axisOperator(g: GraphBuilder, n: string, size: string, axis: 2 | 3, k: 
  *   that axis, applied to the identity.
  * Every step is linear and acts on one axis, so the product equals Resize followed by the separable blur at full
  * size up to float rounding (test/unit/models/anomalyMap.test.ts checks it against that form). At 32×32 -> 256×256
- * the two MatMuls cost ~2.4 M multiply-adds against ~8.5 M for σ 8's 65-tap blur (EAR README, session 5).
+ * the two MatMuls cost ~2.4 M multiply-adds against ~8.5 M for σ 8's 65-tap blur (PatchCore and KD's σ; measured in
+ * PatchCore's README, session 5). Without blur (σ 0) it is ORT's Resize alone.
  */
 export function upsampleAndSmooth(g: GraphBuilder, errorMap: string, image: string, sigma: number): string {
-  const k = sigma > 0 ? gaussianKernel(sigma) : undefined;
   const small = g.op('Shape', [errorMap]);
   const big = g.op('Shape', [image]);
+  if (!(sigma > 0)) {
+    // No blur: ORT's Resize alone is cheaper than the two MatMuls (few-shot's large maps: 94 vs 343 ms at 4096²).
+    const sizes = g.op('Concat', [shapeSlice(g, small, 0, 2), shapeSlice(g, big, 2, 4)], { axis: 0 });
+    return g.op('Resize', [errorMap, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'smoothed_map');
+  }
+  const k = gaussianKernel(sigma);
   const ay = axisOperator(g, shapeSlice(g, small, 2, 3), shapeSlice(g, big, 2, 3), 2, k, 'y');
   const axT = axisOperator(g, shapeSlice(g, small, 3, 4), shapeSlice(g, big, 3, 4), 3, k, 'x');
   return g.op('MatMul', [g.op('MatMul', [ay, errorMap]), axT], {}, 'smoothed_map');

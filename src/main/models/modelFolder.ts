@@ -33,6 +33,7 @@ export const ModelJson = z.object({
     provenance: z.string(),
     features: z.array(z.object({ name: z.string(), stride: z.number(), channels: z.number() })),
     normalisation: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+    source: z.string().optional(),
     parts: z.array(z.object({ name: z.string(), normalisation: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }) })).optional(),
   }),
   input: z.object({

@@ -25,6 +25,18 @@ export interface OneClassModelJsonInput {
   started: number;
 }
 
+/** model.json's backbone block: the features a model uses, every part's normalisation, and how to resolve it again. */
+export function backboneRecord(backbone: Backbone, features: FeatureSpec[]): ModelJson['backbone'] {
+  return {
+    name: backbone.name,
+    provenance: backbone.provenance,
+    features,
+    normalisation: backbone.normalisation,
+    ...(backbone.parts ? { parts: backbone.parts } : {}),
+    ...(backbone.source ? { source: backbone.source } : {}),
+  };
+}
+
 export function oneClassModelJson(o: OneClassModelJsonInput): ModelJson {
   const { threshold, source } = chooseThreshold(o.valScores);
   const goodScores = o.valScores.filter((v) => v.label === 'good').map((v) => v.score);
@@ -34,7 +46,7 @@ export function oneClassModelJson(o: OneClassModelJsonInput): ModelJson {
     version: MODEL_FORMAT_VERSION,
     method: o.method,
     createdAt: new Date().toISOString(),
-    backbone: { name: backbone.name, provenance: backbone.provenance, features: o.features, normalisation: backbone.normalisation, ...(backbone.parts ? { parts: backbone.parts } : {}) },
+    backbone: backboneRecord(backbone, o.features),
     input: {
       name: 'image',
       dtype: 'uint8',

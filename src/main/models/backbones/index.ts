@@ -40,6 +40,12 @@ export function loadBackboneFile(file: string): Backbone {
 }
 
 export function resolveBackbone(nameOrPath: string, seed = 0): Backbone {
+  // A file is recorded by its absolute path: a later job (few-shot) may run from another working directory.
+  const source = nameOrPath.endsWith('.onnx') && existsSync(nameOrPath) ? path.resolve(nameOrPath) : nameOrPath;
+  return { ...resolveBySource(nameOrPath, seed), source };
+}
+
+function resolveBySource(nameOrPath: string, seed: number): Backbone {
   switch (nameOrPath) {
     case 'mobilenetv2':
     case 'mobilenetv2-imagenet': {
@@ -80,7 +86,7 @@ function resolveFusedPart(whole: string, part: string, seed: number): Backbone {
 
 /** The backbone as a standalone ONNX file with its BackboneInfo, e.g. to export the random ResNet. */
 export function backboneBytes(b: Backbone): Uint8Array {
-  const { model, ...info } = b;
+  const { model, source: _local, ...info } = b; // the source is this machine's path, not part of the backbone
   const m = { ...model, metadataProps: [...(model.metadataProps ?? []).filter((p) => p.key !== BACKBONE_METADATA_KEY), { key: BACKBONE_METADATA_KEY, value: JSON.stringify(info) }] };
   return serializeModel(m);
 }

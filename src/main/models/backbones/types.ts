@@ -22,6 +22,9 @@ export interface BackboneInfo {
   /** Per-channel (x − mean) / std applied to the [0, 1] RGB input, inside the graph (a fused backbone: its first
    *  part's; `parts` lists every part's). */
   normalisation: { mean: [number, number, number]; std: [number, number, number] };
+  /** What resolveBackbone was given (a name, an absolute file path, or 'a+b'), so a later job on a model trained
+   *  with it (few-shot) rebuilds the same network; never written into backbone files. */
+  source?: string;
   /** A fused backbone's parts (fuse.ts), in order, each with the normalisation its own subgraph applies. */
   parts?: { name: string; normalisation: BackboneInfo['normalisation'] }[];
   /** Where the weights come from (package, license, training recipe, or 'random seed N'). */

@@ -10,6 +10,7 @@
 import type { ImageRecord } from '../../../shared/dataset.js';
 import { StudioError } from '../../../shared/errors.js';
 import { MODEL_FORMAT_VERSION, readModelFolder, scoreStats, type ModelJson } from '../modelFolder.js';
+import { backboneRecord } from '../oneClassModelJson.js';
 import { chooseThreshold } from '../threshold.js';
 import type { MethodDefinition, TrainRequest, TrainedModel } from '../types.js';
 import { maskFileFor, pickShots, type LabeledImage } from './labels.js';
@@ -61,7 +62,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     version: MODEL_FORMAT_VERSION,
     method: 'fewshot',
     createdAt: new Date().toISOString(),
-    backbone: { name: r.backbone.name, provenance: r.backbone.provenance, features: r.backbone.features.filter((f) => r.levels.includes(f.name)), normalisation: r.backbone.normalisation, ...(r.backbone.parts ? { parts: r.backbone.parts } : {}) },
+    backbone: backboneRecord(r.backbone, r.backbone.features.filter((f) => r.levels.includes(f.name))),
     input: { name: 'image', dtype: 'uint8', layout: 'NCHW', channels: 3, ...r.spec, note: `as the base model (${base.dir}): RGB planes 0-255, geometry per src/main/data/preprocess.ts; the base model and the head are inside model.onnx` },
     outputs: { map: 'anomaly_map', score: 'score' },
     threshold,

@@ -137,7 +137,9 @@ export function defaultLevels(backbone: Backbone): [string, string] {
 }
 
 function headInputSpec(base: LoadedModelFolder, chosen?: [string, string]): { spec: HeadInputSpec; input: PreprocessSpec } {
-  const backbone = resolveBackbone(base.json.backbone.name, base.json.training.seed);
+  // `source` (since session 5) is what the base was trained with: a file-based backbone's name is only its metadata
+  // name, which resolveBackbone may not know or may map to another network (e.g. 'resnet' at another seed).
+  const backbone = resolveBackbone(base.json.backbone.source ?? base.json.backbone.name, base.json.training.seed);
   const levels = chosen ?? defaultLevels(backbone);
   for (const l of levels) if (!backbone.features.some((f) => f.name === l)) throw new StudioError('BAD_REQUEST', `Backbone ${backbone.name} has no feature "${l}"; it offers ${backbone.features.map((f) => f.name).join(', ')}.`);
   const strides = levels.map((l) => backbone.features.find((f) => f.name === l)!.stride);

@@ -33,7 +33,7 @@ describe('KD forward student', () => {
   it('the distillation loss (and each reported term) decreases in a few Adam steps', async () => {
     const backbone = resolveBackbone('mobilenetv2');
     // The forward student (the seed's model): one stage per teacher level, three levels.
-    const p = { ...defaultParams(backbone), architecture: 'forward' as const, levels: ['block_2', 'block_5', 'block_10'], widths: [32, 64, 128] };
+    const p = { ...defaultParams(backbone), architecture: 'forward' as const, levels: ['block_2', 'block_5', 'block_10'], widths: [32, 64, 128], denoise: 0 };
     const cfg = studentConfig(p, backbone);
     const fwd = buildTrainingForward(backbone, cfg, p, 4, 32, 0);
     // A fixed batch of textured images in the training input's [0,1] photometric range.
@@ -61,7 +61,7 @@ describe('KD reverse student, flattened-map loss', () => {
     const images = Array.from({ length: 2 }, () => ({ data: Uint8Array.from({ length: 3 * 64 * 64 }, (_, i) => 100 + 40 * Math.sin((i % 64) * 0.4) + rng.uniform(-15, 15)), h: 64, w: 64, mean: 0.45, std: 0.12 }));
     const batch = makeBatchFn(images, 2, 64, 1, 0)(0);
     const firstAndLast = async (lossShape: 'position' | 'flat') => {
-      const p = { ...defaultParams(backbone), lossShape };
+      const p = { ...defaultParams(backbone), lossShape, denoise: 0 };
       const fwd = buildTrainingForward(backbone, studentConfig(p, backbone), p, 2, 64, 0);
       const shapes = await probeShapes(fwd.model, batch);
       const training = buildTrainingModel(fwd.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });

@@ -14,7 +14,7 @@ import { buildTrainingForward, inputMultiple, makeBatchFn, studentConfig } from 
 describe('KD reverse distillation student', () => {
   it('restores the teacher levels from the bottleneck: SSPCAB and SimAM inside, teacher frozen, loss decreases', async () => {
     const backbone = resolveBackbone('mobilenetv2');
-    const p = { ...defaultParams(backbone), architecture: 'reverse' as const, levels: ['block_5', 'block_10'], widths: [16, 32] };
+    const p = { ...defaultParams(backbone), architecture: 'reverse' as const, levels: ['block_5', 'block_10'], widths: [16, 32], denoise: 0 };
     // The bottleneck sits one stride below the deepest level: inputs are multiples of 2 x 16.
     expect(inputMultiple(p, backbone)).toBe(32);
     const cfg = studentConfig(p, backbone);

@@ -6,6 +6,7 @@ import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGr
 import { Rng } from '../../../../src/main/engine/rng.js';
 import { rewriteLateConvsToBatchGemm } from '../../../../src/main/engine/runtime/batchConv.js';
 import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
+import { expectSameTraining } from './sameTraining.js';
 
 const CPU = { provider: 'cpu' as const, skipped: [] };
 
@@ -67,18 +68,7 @@ describe('late forward Convs as batched MatMuls', () => {
       const plain = await Trainer.create(build(), { provider: CPU, batchGemmMaxPositions: 0 });
       const gemm = await Trainer.create(build(), { provider: CPU, batchGemmMaxPositions: threshold, log: (l) => logs.push(l) });
       if (threshold > 0) expect(logs.join('\n')).toContain(`${threshold === 17 ? 1 : 2} forward Convs as batched MatMuls`);
-      for (let i = 0; i < 4; i++) {
-        const a = await plain.trainStep(feeds, 1e-2);
-        const b = await gemm.trainStep(feeds, 1e-2);
-        expect(Math.abs(a - b)).toBeLessThan(1e-6 * Math.max(1, Math.abs(a)));
-      }
-      for (const [name, t] of plain.stateTensors()) {
-        const u = gemm.stateTensors().get(name)!.data as Float32Array;
-        const v = t.data as Float32Array;
-        let worst = 0;
-        for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i] - u[i]));
-        expect(worst, name).toBeLessThan(1e-5);
-      }
+      await expectSameTraining(plain, gemm, feeds, { lossTol: 1e-6, stateTol: 1e-5 });
       await plain.release();
       await gemm.release();
     });

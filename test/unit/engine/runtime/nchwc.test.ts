@@ -6,6 +6,7 @@ import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGr
 import { Rng } from '../../../../src/main/engine/rng.js';
 import { NCHWC_DOMAIN, nchwcBlockSize, rewriteConvsToNchwc } from '../../../../src/main/engine/runtime/nchwc.js';
 import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
+import { expectSameTraining } from './sameTraining.js';
 
 const CPU = { provider: 'cpu' as const, skipped: [] };
 
@@ -55,18 +56,7 @@ describe('NCHWc Convs in training graphs', () => {
     const plain = await Trainer.create(build(), { provider: CPU, nchwc: false });
     const blocked = await Trainer.create(build(), { provider: CPU, nchwc: true, log: (l) => logs.push(l) });
     expect(logs.join('\n')).toContain(`2 Convs on ORT's NCHWc kernels (block ${block})`);
-    for (let i = 0; i < 4; i++) {
-      const a = await plain.trainStep(feeds, 1e-2);
-      const b = await blocked.trainStep(feeds, 1e-2);
-      expect(Math.abs(a - b)).toBeLessThan(1e-5 * Math.max(1, Math.abs(a)));
-    }
-    for (const [name, t] of plain.stateTensors()) {
-      const u = blocked.stateTensors().get(name)!.data as Float32Array;
-      const v = t.data as Float32Array;
-      let worst = 0;
-      for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i] - u[i]));
-      expect(worst, name).toBeLessThan(1e-4);
-    }
+    await expectSameTraining(plain, blocked, feeds, { lossTol: 1e-5, stateTol: 1e-4 });
     await plain.release();
     await blocked.release();
   });

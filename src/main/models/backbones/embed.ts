@@ -44,3 +44,14 @@ export function embedBackbone(g: GraphBuilder, backbone: Backbone, image: string
   });
   return Object.fromEntries(features.map((f) => [f, prefix + f]));
 }
+
+/**
+ * `a` and `b` (each [batch, ...]) through `run` as one batch [2·batch, ...], so the graph holds one copy of the
+ * frozen backbone's weights and ORT runs one larger pass instead of two; each output is split back into a's half
+ * and b's half. Only for batch-independent graphs (folded BatchNorm), where the halves equal two separate passes.
+ */
+export function pairedPass(g: GraphBuilder, a: string, b: string, batch: number, run: (x: string) => string[]): [string[], string[]] {
+  const outs = run(g.op('Concat', [a, b], { axis: 0 }));
+  const half = (f: string, from: number) => g.op('Slice', [f, g.constInt64([from]), g.constInt64([from + batch]), g.constInt64([0])]);
+  return [outs.map((f) => half(f, 0)), outs.map((f) => half(f, batch))];
+}

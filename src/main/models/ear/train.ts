@@ -27,6 +27,7 @@ import { runMethodLoop } from '../methodLoop.js';
 import { Rng } from '../../engine/rng.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
+import { pairedPass } from '../backbones/embed.js';
 import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
 import { clampBorder, mapScore, upsampleAndSmooth } from '../patchcore/anomalyMap.js';
@@ -220,14 +221,17 @@ function evenlySpaced<T>(items: T[], count: number): T[] {
 /**
  * The perceptual term: per level, the mean over batch, channels and positions of (f(up(target)) − f(up(x̂)))²,
  * averaged over the levels; `up` = bilinear ×scale, the size the model compares at. The backbone is frozen (its
- * weights are graph constants, not trained parameters).
+ * weights are graph constants, not trained parameters) and embedded once: target and recovery go through it as one
+ * batch (pairedPass).
  */
 function featureLoss(g: GraphBuilder, backbone: Backbone, p: EarParams, target: string, recovered: string): string {
   const up = (v: string) => (p.scale > 1 ? g.op('Resize', [v, '', g.constFloat([1, 1, p.scale, p.scale])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }) : v);
-  const fx = embedGrayBackbone(g, backbone, up(target), p.featureLevels, 'loss_target/');
-  const fr = embedGrayBackbone(g, backbone, up(recovered), p.featureLevels, 'loss_recovered/');
-  const perLevel = p.featureLevels.map((l) => {
-    const d = g.op('Sub', [fx[l], fr[l]]);
+  const [fx, fr] = pairedPass(g, up(target), up(recovered), p.batch, (x) => {
+    const f = embedGrayBackbone(g, backbone, x, p.featureLevels, 'loss_backbone/');
+    return p.featureLevels.map((l) => f[l]);
+  });
+  const perLevel = p.featureLevels.map((_, i) => {
+    const d = g.op('Sub', [fx[i], fr[i]]);
     return g.op('ReduceMean', [g.op('Mul', [d, d])], { keepdims: 0 });
   });
   const sum = perLevel.slice(1).reduce((a, b) => g.op('Add', [a, b]), perLevel[0]);

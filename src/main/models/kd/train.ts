@@ -22,6 +22,7 @@ import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
 import { runMethodLoop } from '../methodLoop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
+import { pairedPass } from '../backbones/embed.js';
 import type { Backbone } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
 import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
@@ -175,13 +176,12 @@ export function buildTrainingForward(backbone: Backbone, cfg: StudentConfig, p: 
   let teacher: string[];
   let student: ReturnType<typeof studentOf>;
   if ((p.denoise ?? 0) > 0) {
-    // Clean and corrupted crops through one teacher pass (one copy of its weights), split again by batch half:
-    // the student works from the corrupted half, the targets are the clean half.
+    // Clean and corrupted crops through one teacher pass (one copy of its weights): the student works from the
+    // corrupted half, the targets are the clean half.
     const noisy = g.input('noisy', 'float32', [batch, 3, crop, crop]);
-    const both = teacherFeatures(g, backbone, g.op('Concat', [unit, noisy], { axis: 0 }), cfg.levels);
-    const half = (f: string, from: number) => g.op('Slice', [f, g.constInt64([from]), g.constInt64([from + batch]), g.constInt64([0])]);
-    teacher = both.map((f) => half(f, 0));
-    student = studentOf(net, noisy, both.map((f) => half(f, batch)), cfg, true);
+    const [clean, corrupted] = pairedPass(g, unit, noisy, batch, (x) => teacherFeatures(g, backbone, x, cfg.levels));
+    teacher = clean;
+    student = studentOf(net, noisy, corrupted, cfg, true);
   } else {
     teacher = teacherFeatures(g, backbone, unit, cfg.levels);
     student = studentOf(net, unit, teacher, cfg, true);

@@ -52,7 +52,6 @@ export function nchwcBlockSize(): Promise<number> {
   return probed;
 }
 
-
 /** Returns a copy of `model` whose eligible Convs run as NCHWc Convs with block size `block`; `count` says how many. */
 export function rewriteConvsToNchwc(model: ModelProto, block: number): { model: ModelProto; count: number } {
   const graph = model.graph!;

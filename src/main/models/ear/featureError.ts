@@ -10,6 +10,7 @@
  * Texture noise that the recovery misses in pixels but that has the same local statistics cancels in features;
  * a defect the recovery replaced by good surface does not.
  */
+import { readAttr } from '../../engine/autodiff/kit.js';
 import type { GraphBuilder } from '../../engine/onnx/graph.js';
 import { arrayToTensor, tensorToArray } from '../../engine/onnx/proto.js';
 import { embedBackbone } from '../backbones/embed.js';
@@ -42,7 +43,7 @@ export function grayStem(backbone: Backbone): { weight: string; dims: number[]; 
       value = n.output![0];
       continue;
     }
-    const group = Number(n.attribute?.find((a) => a.name === 'group')?.i ?? 1);
+    const group = Number(readAttr(n, 'group') ?? 1);
     const weight = ins[1];
     if (n.opType !== 'Conv' || ins[0] !== value || group !== 1 || !inits.has(weight)) return undefined;
     if (nodes.filter((m) => m.input?.includes(weight)).length !== 1) return undefined;

@@ -29,7 +29,7 @@ import { anomalyMapAndScore } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
-import { pasteAnomaly } from './synthAnomaly.js';
+import { pasteAnomaly } from '../synthAnomaly.js';
 import { buildReverseStudent, buildStudent, combineLevelMaps, localMean, suppressBorder, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
 
 export interface KdParams {

@@ -1,13 +1,12 @@
 /**
- * Synthetic anomalies for the denoising student (DeSTSeg, Zhang et al., CVPR 2023; masks in the spirit of DRAEM's
- * Perlin regions). Applied in place to one planar crop [3, S, S] in the training crops' unit space (photometric
- * standardisation: mean ≈ 0.5, std ≈ 0.2, not clamped), so the student learns to restore the clean image's teacher
- * features from a corrupted input; at inference a real defect then shows as a large discrepancy instead of being
- * reproduced. Shapes follow magnetic tile's defects: smooth blobs (Perlin-like value noise above a threshold)
+ * Synthetic anomalies for methods trained on good images only (DeSTSeg, Zhang et al., CVPR 2023; masks in the spirit
+ * of DRAEM's Perlin regions): KD's denoising student, and any head that learns to segment defects from good images
+ * with pasted-in ones. Applied in place to one planar crop [3, S, S] in the training crops' unit space (photometric
+ * standardisation: mean ≈ 0.5, std ≈ 0.2, not clamped); the returned mask is the pixel-exact target. Shapes follow magnetic tile's defects: smooth blobs (Perlin-like value noise above a threshold)
  * filled with another image's texture, noise or a brightness shift; thin dark random-walk lines (cracks); small dark
  * discs (blowholes). Every random choice comes from the Rng passed in: deterministic under a seed.
  */
-import { Rng } from '../../engine/rng.js';
+import { Rng } from '../engine/rng.js';
 
 export type AnomalyKind = 'texture' | 'noise' | 'brightness' | 'line' | 'spot';
 

@@ -97,10 +97,11 @@ function spotMask(size: number, rng: Rng): Uint8Array {
 }
 
 /**
- * Pastes one synthetic anomaly into `img` [3, size, size] (in place) and returns its kind and mask. `source`
- * [3, size, size] is another good image whose texture fills 'texture' blobs. Pixels outside the mask are untouched.
+ * Pastes one synthetic anomaly into `img` [channels, size, size] (in place) and returns its kind and mask. `source`
+ * [channels, size, size] is another good image whose texture fills 'texture' blobs. Pixels outside the mask are
+ * untouched. `channels` 1 serves gray pictures (EAR); the random draws do not depend on it.
  */
-export function pasteAnomaly(img: Float32Array, source: Float32Array, size: number, rng: Rng): SynthResult {
+export function pasteAnomaly(img: Float32Array, source: Float32Array, size: number, rng: Rng, channels = 3): SynthResult {
   const plane = size * size;
   const u = rng.next();
   const kind: AnomalyKind = u < 0.3 ? 'texture' : u < 0.45 ? 'noise' : u < 0.6 ? 'brightness' : u < 0.8 ? 'line' : 'spot';
@@ -108,19 +109,19 @@ export function pasteAnomaly(img: Float32Array, source: Float32Array, size: numb
   if (kind === 'texture') {
     // DRAEM's blend: β of the foreign texture, 1 − β of the image itself.
     const beta = rng.uniform(0.5, 1);
-    for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) if (mask[i]) img[c * plane + i] = (1 - beta) * img[c * plane + i] + beta * source[c * plane + i];
+    for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) if (mask[i]) img[c * plane + i] = (1 - beta) * img[c * plane + i] + beta * source[c * plane + i];
   } else if (kind === 'noise') {
     // Grey noise around the image's normal range (mean 0.5, std 0.2 in unit space).
     for (let i = 0; i < plane; i++) {
       if (!mask[i]) continue;
       const v = 0.5 + rng.normal() * 0.25;
-      for (let c = 0; c < 3; c++) img[c * plane + i] = v;
+      for (let c = 0; c < channels; c++) img[c * plane + i] = v;
     }
   } else {
     // Cracks and blowholes are dark on magnetic tile; blobs may go either way. ±0.1-0.35 = 0.5-1.75 std.
     const magnitude = rng.uniform(0.1, 0.35);
     const delta = kind === 'brightness' && rng.next() < 0.5 ? magnitude : -magnitude;
-    for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) if (mask[i]) img[c * plane + i] += delta;
+    for (let c = 0; c < channels; c++) for (let i = 0; i < plane; i++) if (mask[i]) img[c * plane + i] += delta;
   }
   return { kind, mask };
 }

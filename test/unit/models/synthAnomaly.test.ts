@@ -47,5 +47,16 @@ describe('synthetic anomalies (pasteAnomaly)', () => {
     const b = pasteAnomaly(crop(0), crop(2), S, new Rng(2)).mask;
     expect(Array.from(a)).not.toEqual(Array.from(b));
   });
-});
 
+  it('paste into a one-channel picture what they paste into the first channel of three', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const rgb = crop(0);
+      const gray = rgb.slice(0, S * S);
+      const r3 = pasteAnomaly(rgb, crop(2), S, new Rng(seed));
+      const r1 = pasteAnomaly(gray, crop(2).slice(0, S * S), S, new Rng(seed), 1);
+      expect(r1.kind).toBe(r3.kind);
+      expect(Array.from(r1.mask)).toEqual(Array.from(r3.mask));
+      expect(Array.from(gray)).toEqual(Array.from(rgb.subarray(0, S * S)));
+    }
+  });
+});

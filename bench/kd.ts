@@ -58,6 +58,8 @@ export async function run(emit: Emit): Promise<void> {
         steps: loop.steps,
         first_loss: loop.firstLoss,
         last_loss: loop.lastLoss,
+        ...(trained.json.params.headLoop ? { head_loop: trained.json.params.headLoop } : {}),
+        timings: trained.json.params.timings,
         params: { ...blocks, ...extra },
         peak_rss_mb: peakRssMb,
         ...machine(),

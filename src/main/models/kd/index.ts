@@ -74,7 +74,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     spec,
     valScores: result.valScores,
     inGraph: '/255, photometric standardisation and the backbone normalisation',
-    params: { ...params, loop: result.loop, levelStats: result.levelStats, timings: result.timings },
+    params: { ...params, loop: result.loop, headLoop: result.headLoop, levelStats: result.levelStats, timings: result.timings },
     started,
   });
   return { onnx: result.onnx, json };

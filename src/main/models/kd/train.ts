@@ -30,6 +30,7 @@ import { imageToUnit } from '../patchcore/network.js';
 import { openSession } from '../session.js';
 import type { TrainProgressEvent } from '../types.js';
 import { pasteAnomaly } from '../synthAnomaly.js';
+import { buildSegHead, discrepancyFeatures, headInputChannels, trainSegHead } from './segHead.js';
 import { buildReverseStudent, buildStudent, combineLevelMaps, localMean, suppressBorder, cosineDistance, levelSpecs, teacherFeatures, type StudentConfig } from './network.js';
 
 export interface KdParams {
@@ -92,7 +93,26 @@ export interface KdParams {
   denoise?: number;
   /** Denoising: each corrupted crop carries 1 to this many anomalies (default 1). */
   denoiseAnomalies?: number;
+  /**
+   * 'seg': DeSTSeg's segmentation head (segHead.ts), trained in a second stage on the frozen teacher-student pair
+   * with synthetic defects, gives the map; 'none' (default): the cosine map alone.
+   */
+  head?: 'none' | 'seg';
+  /** With the head: the map is its probability ('seg') or the probability times the cosine map ('product'). */
+  headMap?: 'seg' | 'product';
+  /** Head training epochs (same epoch length as the student's). */
+  headEpochs?: number;
+  /** Head: channels of its two 3x3 convs. */
+  headWidth?: number;
+  headLr?: number;
+  /** Head: share of its training crops that carry synthetic anomalies (the rest teach it quiet on good texture). */
+  headAnomalyRate?: number;
+  /** Head: how the pixel mask becomes the target on its grid (segHead.ts poolMask). */
+  headMaskRule?: 'any' | 'half';
 }
+
+/** Head settings where KdParams leaves them out. */
+const HEAD_DEFAULTS = { headMap: 'seg', headEpochs: 10, headWidth: 64, headLr: 1e-3, headAnomalyRate: 0.75, headMaskRule: 'any' } as const;
 
 export interface KdTrainInput {
   root: string;
@@ -111,6 +131,8 @@ export interface KdTrained {
   onnx: Uint8Array;
   valScores: { path: string; label: string; score: number }[];
   loop: Pick<LoopResult, 'steps' | 'startStep' | 'stoppedBy' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  /** Stage 2 (head 'seg'): the segmentation head's loop. */
+  headLoop?: KdTrained['loop'];
   /** Per-level map statistics on the good held-out images (levelNorm), stored in model.json for the record. */
   levelStats?: LevelStats[];
   timings: Record<string, number>;
@@ -144,7 +166,7 @@ function studentOf(net: Net, unit: string, teacher: string[], cfg: StudentConfig
 }
 
 /** A training image kept as uint8 planes plus the photometric statistics of the whole image. */
-interface Loaded {
+export interface Loaded {
   data: Uint8Array;
   h: number;
   w: number;
@@ -218,19 +240,45 @@ export interface LevelStats {
 
 type Weights = Map<string, { dims: number[]; data: TypedArray }>;
 
-/** image uint8 -> per-level distance maps [N,1,h_l,w_l], with the student's weights taken from `weights` by name. */
-function levelMapsGraph(g: GraphBuilder, backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number) {
-  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const unit = imageToUnit(g, image, p.photometric);
+/**
+ * Teacher and trained student on `unit` in inference mode (BatchNorm on running statistics), the student's weights
+ * (and a head's, when `head` builds one on the same Net) taken from `weights` by name.
+ */
+function frozenPair(g: GraphBuilder, backbone: Backbone, cfg: StudentConfig, unit: string, seed: number) {
   const teacher = teacherFeatures(g, backbone, unit, cfg.levels);
   const net = new Net(g, seed);
   const student = studentOf(net, unit, teacher, cfg, false);
+  return { teacher, student: student.features, net };
+}
+
+/** Every trainable parameter and BN running statistic of `net`'s graph set to its trained value from `weights`. */
+function setTrained(g: GraphBuilder, net: Net, weights: Weights): void {
   for (const name of [...net.params, ...[...g.initializers.keys()].filter((k) => k.endsWith('.running_mean') || k.endsWith('.running_var'))]) {
     const w = weights.get(name);
     if (!w) throw new StudioError('INTERNAL', `KD export: no trained value for "${name}".`);
     g.initializers.set(name, arrayToTensor(name, 'float32', w.dims, Float32Array.from(w.data as Float32Array)));
   }
-  return { image, maps: cfg.levels.map((_, i) => cosineDistance(g, localMean(g, teacher[i], p.featurePool), localMean(g, student.features[i], p.featurePool))) };
+}
+
+/** image uint8 -> per-level distance maps [N,1,h_l,w_l] (+ the head's logits when `withHead`). */
+function levelMapsGraph(g: GraphBuilder, backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number, withHead = false) {
+  const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
+  const unit = imageToUnit(g, image, p.photometric);
+  const { teacher, student, net } = frozenPair(g, backbone, cfg, unit, seed);
+  const logits = withHead ? buildSegHead(net, discrepancyFeatures(g, cfg.levels, teacher, student), headInputChannels(cfg.levels), p.headWidth ?? HEAD_DEFAULTS.headWidth, false) : undefined;
+  setTrained(g, net, weights);
+  return { image, logits, maps: cfg.levels.map((_, i) => cosineDistance(g, localMean(g, teacher[i], p.featurePool), localMean(g, student[i], p.featurePool))) };
+}
+
+/** Stage 2's frozen part: unit crops [B,3,c,c] -> head_input (segHead.ts discrepancyFeatures) with the trained student. */
+export function buildHeadFeatureModel(backbone: Backbone, cfg: StudentConfig, weights: Weights, seed: number, batch: number, crop: number): ModelProto {
+  const g = new GraphBuilder('kd_head_features');
+  const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
+  const { teacher, student, net } = frozenPair(g, backbone, cfg, unit, seed);
+  setTrained(g, net, weights);
+  g.node('Identity', [discrepancyFeatures(g, cfg.levels, teacher, student)], {}, { outputs: ['head_input'] });
+  g.output('head_input', 'float32', [batch, headInputChannels(cfg.levels), 'h', 'w']);
+  return g.build();
 }
 
 /** image uint8 -> outputs level_<i> (one distance map per level): what levelNorm's statistics are measured on. */
@@ -245,26 +293,38 @@ export function buildLevelMapsModel(backbone: Backbone, cfg: StudentConfig, p: K
 }
 
 /**
- * Exported model: image uint8 -> anomaly_map + score, with the student's weights taken from `weights` by name and
- * each level's map normalised by `levelStats` (when given) before the levels are summed.
+ * Exported model: image uint8 -> anomaly_map + score, with the student's (and with `head` 'seg' the head's) weights
+ * taken from `weights` by name and each level's map normalised by `levelStats` (when given) before the levels are
+ * summed. With the head the map is its probability (or that times the cosine map, `headMap` 'product');
+ * `exposeHead` adds an output `head_probability` [N,1,h,w] on the head's grid (tests).
  */
-export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number, levelStats?: LevelStats[]): ModelProto {
+export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: KdParams, weights: Weights, seed: number, levelStats?: LevelStats[], exposeHead = false): ModelProto {
   const g = new GraphBuilder('kd');
-  const { image, maps: raw } = levelMapsGraph(g, backbone, cfg, p, weights, seed);
+  const withHead = p.head === 'seg';
+  const { image, maps: raw, logits } = levelMapsGraph(g, backbone, cfg, p, weights, seed, withHead);
   const maps = raw.map((m, i) => {
     const st = levelStats?.[i];
     if (!st || p.levelNorm === 'none') return m;
     if (p.levelNorm === 'mean') return g.op('Mul', [m, g.constFloat(1 / Math.max(st.mean, 1e-6))], {}, `level_norm_${i}`);
     return g.op('Mul', [g.op('Sub', [m, g.constFloat(st.mean)]), g.constFloat(1 / Math.max(st.std, 1e-6))], {}, `level_norm_${i}`);
   });
-  const { map, score } = anomalyMapAndScore(g, suppressBorder(g, combineLevelMaps(g, maps), p.borderCells), image, p.sigma, p.scoreTopFraction);
+  let cells = combineLevelMaps(g, maps);
+  if (logits) {
+    const probability = g.op('Sigmoid', [logits], {}, 'head_probability');
+    if (exposeHead) {
+      g.node('Identity', [probability], {}, { outputs: ['head_probability'] });
+      g.output('head_probability', 'float32', ['N', 1, 'h', 'w']);
+    }
+    cells = (p.headMap ?? HEAD_DEFAULTS.headMap) === 'product' ? g.op('Mul', [probability, cells]) : probability;
+  }
+  const { map, score } = anomalyMapAndScore(g, suppressBorder(g, cells, p.borderCells), image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
   g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
   g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
   g.output(SCORE_OUTPUT, 'float32', ['N']);
   return g.build({
     producer: 'defect-studio',
-    docString: `KD (${cfg.architecture === 'reverse' ? 'reverse distillation' : 'student-teacher'}), teacher ${backbone.name}, levels ${cfg.levels.map((l) => l.name).join('+')}, SimAM ${cfg.useSimam ? 'on' : 'off'}, SSPCAB ${cfg.useSspcab ? 'on' : 'off'}`,
+    docString: `KD (${cfg.architecture === 'reverse' ? 'reverse distillation' : 'student-teacher'}), teacher ${backbone.name}, levels ${cfg.levels.map((l) => l.name).join('+')}, SimAM ${cfg.useSimam ? 'on' : 'off'}, SSPCAB ${cfg.useSspcab ? 'on' : 'off'}, map ${withHead ? `segmentation head (${p.headMap ?? HEAD_DEFAULTS.headMap})` : 'cosine'}`,
     metadata: { [MODEL_METADATA_KEY]: JSON.stringify({ method: 'kd', version: 1 }) },
   });
 }
@@ -280,15 +340,23 @@ function permutation(n: number, seed: number): Int32Array {
   return p;
 }
 
+/** One step's crops as planar float arrays: clean `unit`, and with anomalies `noisy` + their union `mask` [B,c,c]. */
+export interface CropBatch {
+  unit: Float32Array;
+  noisy?: Float32Array;
+  mask?: Uint8Array;
+}
+
 /**
- * The batch of one step, from the step number alone (deterministic resume): epoch permutation seeded by
- * seed + epoch, crop offsets and flips by seed + step. With `denoise` > 0 also `noisy`: the same crops, each with
- * probability `denoise` carrying one synthetic anomaly (its own Rng, so the clean crops do not change with it);
- * the texture of a 'texture' anomaly comes from the next crop in the batch.
+ * The crops of one step, from the step number alone (deterministic resume): epoch permutation seeded by
+ * seed + epoch, crop offsets and flips by seed + step. With `anomalyRate` > 0 also `noisy`: the same crops, each with
+ * probability `anomalyRate` carrying 1..maxAnomalies synthetic anomalies (their own Rng, so the clean crops do not
+ * change with them), and `mask`, where any of them changed a pixel; the texture of a 'texture' anomaly comes from
+ * the next crop in the batch.
  */
-export function makeBatchFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number, denoise = 0, maxAnomalies = 1): (step: number) => Record<string, ort.Tensor> {
+export function makeCropFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number, anomalyRate = 0, maxAnomalies = 1): (step: number) => CropBatch {
   let cached: { epoch: number; perm: Int32Array } | undefined;
-  return (step): Record<string, ort.Tensor> => {
+  return (step): CropBatch => {
     const epoch = Math.floor(step / stepsPerEpoch);
     if (cached?.epoch !== epoch) cached = { epoch, perm: permutation(images.length, seed * 7919 + epoch) };
     const rng = new Rng(seed * 104729 + step + 1);
@@ -314,18 +382,32 @@ export function makeBatchFn(images: Loaded[], batch: number, crop: number, steps
         }
       }
     }
-    const unit = new ort.Tensor('float32', out, [batch, 3, crop, crop]);
-    if (!(denoise > 0)) return { unit };
+    if (!(anomalyRate > 0)) return { unit: out };
     const noisy = Float32Array.from(out);
+    const mask = new Uint8Array(batch * plane);
     const size = 3 * plane;
     const arng = new Rng(seed * 15485863 + step * 31 + 7);
     for (let b = 0; b < batch; b++) {
-      if (arng.next() >= denoise) continue;
+      if (arng.next() >= anomalyRate) continue;
       const source = textureSource(out, b, batch, crop);
       const count = 1 + arng.int(Math.max(1, maxAnomalies));
-      for (let k = 0; k < count; k++) pasteAnomaly(noisy.subarray(b * size, (b + 1) * size), source, crop, arng);
+      for (let k = 0; k < count; k++) {
+        const m = pasteAnomaly(noisy.subarray(b * size, (b + 1) * size), source, crop, arng).mask;
+        for (let i = 0; i < plane; i++) mask[b * plane + i] |= m[i];
+      }
     }
-    return { unit, noisy: new ort.Tensor('float32', noisy, [batch, 3, crop, crop]) };
+    return { unit: out, noisy, mask };
+  };
+}
+
+/** makeCropFn's crops as the student's feeds: `unit`, and `noisy` with `denoise` > 0. */
+export function makeBatchFn(images: Loaded[], batch: number, crop: number, stepsPerEpoch: number, seed: number, denoise = 0, maxAnomalies = 1): (step: number) => Record<string, ort.Tensor> {
+  const crops = makeCropFn(images, batch, crop, stepsPerEpoch, seed, denoise, maxAnomalies);
+  const dims = [batch, 3, crop, crop];
+  return (step): Record<string, ort.Tensor> => {
+    const c = crops(step);
+    const unit = new ort.Tensor('float32', c.unit, dims);
+    return c.noisy ? { unit, noisy: new ort.Tensor('float32', c.noisy, dims) } : { unit };
   };
 }
 
@@ -372,9 +454,13 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const training = buildTrainingModel(forward.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: forward.params, reportOutputs: forward.terms });
   const trainer = await Trainer.create(training, { optimizerName: 'adam' });
   timings.buildSeconds = (performance.now() - t0) / 1000;
+  const withHead = p.head === 'seg';
+  const headSteps = withHead ? Math.max(1, (p.headEpochs ?? HEAD_DEFAULTS.headEpochs) * stepsPerEpoch) : 0;
   let loop: LoopResult;
   try {
-    loop = await runMethodLoop('KD', input, {
+    // One progress bar over both stages: the student's steps, then the head's.
+    const studentProgress = withHead && onProgress ? (e: TrainProgressEvent) => onProgress(e.stage === 'train' ? { ...e, total: e.total + headSteps } : e) : onProgress;
+    loop = await runMethodLoop('KD', { ...input, onProgress: studentProgress }, {
       trainer,
       forward: forward.model,
       totalSteps,
@@ -386,7 +472,33 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
     });
     timings.trainSeconds = loop.seconds;
     t0 = performance.now();
-    const weights = trainer.stateTensors();
+    let weights = trainer.stateTensors();
+    let headLoop: LoopResult | undefined;
+    if (withHead) {
+      const head = await trainSegHead({
+        req: {
+          ...input,
+          workDir: input.workDir ? path.join(input.workDir, 'head') : undefined,
+          onProgress: onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: totalSteps + e.done, total: totalSteps + headSteps } : e)),
+        },
+        featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop)),
+        // Its own crops (another seed than the student's), every crop through the frozen pair as the head sees it.
+        crops: makeCropFn(images, batch, crop, stepsPerEpoch, seed + 7777, p.headAnomalyRate ?? HEAD_DEFAULTS.headAnomalyRate, p.denoiseAnomalies ?? 1),
+        batch,
+        crop,
+        stride: cfg.levels[0].stride,
+        inC: headInputChannels(cfg.levels),
+        width: p.headWidth ?? HEAD_DEFAULTS.headWidth,
+        steps: headSteps,
+        stepsPerEpoch,
+        lr: p.headLr ?? HEAD_DEFAULTS.headLr,
+        maskRule: p.headMaskRule ?? HEAD_DEFAULTS.headMaskRule,
+        seed,
+      });
+      headLoop = head.loop;
+      timings.headSeconds = head.loop.seconds;
+      weights = new Map([...weights, ...head.weights]);
+    }
     const levelStats = p.levelNorm !== 'none' ? await levelStatistics(serializeModel(buildLevelMapsModel(backbone, cfg, p, weights, seed)), root, val.filter((r) => r.label === 'good'), spec, cfg.levels.length) : undefined;
     const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, weights, seed, levelStats));
     const valScores = await scoreImages(onnx, root, val, spec, onProgress);
@@ -394,13 +506,18 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
     return {
       onnx,
       valScores,
-      loop: { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null },
+      loop: loopSummary(loop),
+      headLoop: headLoop && loopSummary(headLoop),
       levelStats,
       timings,
     };
   } finally {
     await trainer.release();
   }
+}
+
+function loopSummary(loop: LoopResult): KdTrained['loop'] {
+  return { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null };
 }
 
 /**

@@ -10,11 +10,14 @@
  * - ear.magnetic_tile.mosaic_cell_16: mosaic blocks of 16 U-Net pixels instead of 4 (a coarser hint).
  * - ear.magnetic_tile.error_pixel: the pixel-space error map (|x − x̂| + SSIM) instead of the feature-space one.
  * - ear.magnetic_tile.feature_loss: the U-Net trained with the perceptual term (featureLossWeight 0.05) as well.
+ * - ear.magnetic_tile.denoise / head_disc / head_disc_features: the denoising recovery (denoise 0.5), and on it the
+ *   discriminative head, on pixels or also on the backbone's block_5 features (train_s covers both stages).
  * - ear.elpv: ELPV cells image AUROC.
  * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
  * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the training
- * steps (quick runs); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words.
+ * steps (quick runs); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
+ * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +28,8 @@ import { ear } from '../src/main/models/ear/index.js';
 import type { TrainingSplit } from '../src/main/models/split.js';
 import { elpv, latency256, machine, magneticTile, metricFields, r4, trainAndEval, type BenchDataset, type Emit } from './lib/anomaly.js';
 
-const steps = process.env.BENCH_EAR_STEPS ? { steps: Number(process.env.BENCH_EAR_STEPS) } : {};
+// Experiments: BENCH_EAR_PARAMS='{"denoise":0.5}' overrides defaults in every run (as BENCH_KD_PARAMS).
+const steps = { ...(process.env.BENCH_EAR_STEPS ? { steps: Number(process.env.BENCH_EAR_STEPS) } : {}), ...(JSON.parse(process.env.BENCH_EAR_PARAMS ?? '{}') as Record<string, unknown>) };
 const wanted = (name: string) => !process.env.BENCH_EAR_ONLY || process.env.BENCH_EAR_ONLY.split(',').some((w) => name.includes(w));
 
 const VARIANTS: Record<string, Record<string, unknown>> = {
@@ -39,6 +43,10 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   error_pixel: { errorSpace: 'pixel', borderMargin: 16, scoreTopFraction: 0.01, errorPool: 1 },
   // The perceptual training term through the frozen backbone (README run I).
   feature_loss: { featureLossWeight: 0.05 },
+  // Session 6: the denoising recovery, and the discriminative head (disc.ts) on it (README run L).
+  denoise: { denoise: 0.5 },
+  head_disc: { denoise: 0.5, head: 'disc' },
+  head_disc_features: { denoise: 0.5, head: 'disc', headFeatures: true },
 };
 
 function loopFields(params: Record<string, unknown>) {
@@ -46,7 +54,10 @@ function loopFields(params: Record<string, unknown>) {
   return { steps: loop.steps, loop_s: Math.round(loop.seconds), first_loss: r4(loop.firstLoss), last_loss: r4(loop.lastLoss) };
 }
 
-async function magnetic(emit: Emit, mt: BenchDataset, tmp: string): Promise<void> {
+async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<void> {
+  // BENCH_EAR_TRAIN=N: the first N training images only (the exploration runs use 200, as KD's).
+  const trainMax = Number(process.env.BENCH_EAR_TRAIN ?? Infinity);
+  const mt = trainMax < full.split.train.length ? { ...full, split: { ...full.split, train: full.split.train.slice(0, trainMax), description: `${full.split.description}; first ${trainMax} training images` } } : full;
   const workDir = path.join(tmp, 'work-default');
   if (wanted('default') || wanted('skips')) {
     const { trained, r, peakRssMb, dir } = await trainAndEval(ear, mt, tmp, { params: { ...steps }, workDir }, 'default');
@@ -66,8 +77,10 @@ async function magnetic(emit: Emit, mt: BenchDataset, tmp: string): Promise<void
     const ms = await latency256(model, 20);
     await model.release();
     emit({ bench: 'ear.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=20', min: Math.round(ms[0] * 10) / 10, p90: Math.round(ms[18] * 10) / 10, provider: model.provider, ...machine() });
-    const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
-    emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });
+    if (wanted('skips')) {
+      const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
+      emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });
+    }
   }
   for (const [name, params] of Object.entries(VARIANTS)) {
     if (!wanted(name)) continue;

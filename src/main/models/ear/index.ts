@@ -45,6 +45,15 @@ export function defaultParams(): EarParams {
     borderMargin: 4,
     sigma: 4,
     scoreTopFraction: 0,
+    denoise: 0,
+    head: 'none',
+    headChannels: [16, 32],
+    headSteps: 800,
+    headLr: 2e-3,
+    headAnomaly: 0.5,
+    headPool: 1,
+    headMix: 0,
+    headFeatures: false,
   };
 }
 
@@ -86,7 +95,7 @@ async function train(req: TrainRequest): Promise<TrainedModel> {
     spec,
     valScores: result.valScores,
     inGraph: `/255, ${params.photometric ? 'photometric standardisation, ' : ''}gray, attention mask, mosaic, U-Net and ${params.errorSpace}-space error map`,
-    params: { ...params, trainingCrop: result.crop, loop: result.loop, timings: result.timings },
+    params: { ...params, trainingCrop: result.crop, loop: result.loop, ...(result.headLoop ? { headLoop: result.headLoop } : {}), timings: result.timings },
     started,
   });
   return { onnx: result.onnx, json };

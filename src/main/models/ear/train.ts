@@ -39,6 +39,8 @@ import { obfuscate, selectMask, type HintMode } from './mask.js';
 import { channelMeans, embedGrayBackbone, featureError, featureSquaredDiffs, localMean } from './featureError.js';
 import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
+import { corruptBatch, cropBatch, type Picture } from './crops.js';
+import { discHead, discStride, trainDisc, type RecoverCrops } from './disc.js';
 
 export interface EarParams {
   /** Model input short side (px) and long-side cap. */
@@ -101,7 +103,33 @@ export interface EarParams {
   /** Smoothing σ in model-input pixels and image score = mean of the top fraction of the map (0 = max). */
   sigma: number;
   scoreTopFraction: number;
+  /** Denoising recovery (DRAEM's reconstructive subnetwork): the probability that a training crop's input gets a
+   *  synthetic defect (synthAnomaly.ts) anywhere, inside or outside the mask, while the target stays the clean crop;
+   *  0 = off. Without it a mark outside the mask passes the deep skips and is reproduced. */
+  denoise: number;
+  /** 'disc': the map is a discriminative head's defect probability (disc.ts, trained in a second stage on the
+   *  frozen U-Net), plus headMix × the error map; 'none': the error map alone. */
+  head: 'none' | 'disc';
+  headChannels: number[];
+  headSteps: number;
+  headLr: number;
+  /** Probability that a head training crop gets a synthetic defect. */
+  headAnomaly: number;
+  /** Side of the local average of the head's probability map (cells of its grid; 1 = none). */
+  headPool: number;
+  /** Weight of the error map (as scored without a head) added to the head's probability; 0 = the head alone, and
+   *  the model then skips the error's backbone pass on x̂. */
+  headMix: number;
+  /** The head also reads the backbone's featureLevels[0] of x and x̂ (disc.ts). The image's backbone pass then
+   *  takes the U-Net picture enlarged by `scale` (as the training crops can only give) instead of the full-size
+   *  gray image, for the attention and the error too. */
+  headFeatures: boolean;
 }
+
+const headFeatures = (p: EarParams) => p.head === 'disc' && p.headFeatures;
+
+/** Whether the exported map needs the recovery error (the head alone does not). */
+const needsError = (p: EarParams) => p.head === 'none' || p.headMix > 0;
 
 export function modelMultiple(p: EarParams, backbone: Backbone): number {
   return Math.max(p.scale * 2 ** p.channels.length, p.scale * p.mosaicCell, attentionLevel(backbone, p.attention).stride);
@@ -120,15 +148,25 @@ function front(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string)
   const gray = g.op('ReduceMean', [unit], { axes: [1], keepdims: 1 }, 'gray');
   const target = p.scale > 1 ? g.op('AveragePool', [gray], { kernel_shape: [p.scale, p.scale], strides: [p.scale, p.scale] }, 'unet_input') : gray;
   const attention = attentionLevel(backbone, p.attention).name;
-  const levels = [...new Set([...(p.maskFraction > 0 ? [attention] : []), ...(p.errorSpace === 'feature' ? p.featureLevels : [])])];
-  const feats = levels.length ? embedGrayBackbone(g, backbone, gray, levels, 'backbone/') : {};
+  const levels = [...new Set([...(p.maskFraction > 0 ? [attention] : []), ...(p.errorSpace === 'feature' && needsError(p) ? p.featureLevels : []), ...(headFeatures(p) ? [p.featureLevels[0]] : [])])];
+  const feats = levels.length ? embedGrayBackbone(g, backbone, headFeatures(p) ? enlarge(g, p, target) : gray, levels, 'backbone/') : {};
   const mask = p.maskFraction > 0 ? selectMask(g, attentionMap(g, feats[attention], p.attention), target, p.maskFraction, p.dilate) : selectMask(g, target, target, 0, 0);
   return { target, mask, feats };
 }
 
-/** image -> front -> hint -> U-Net with `skips` (trained `weights` adopted when given): the picture and its recovery. */
-function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, weights: WeightMap | undefined, skips: readonly boolean[]): { target: string; recovered: string; mask: string; feats: Record<string, string> } {
+/** The U-Net picture bilinearly enlarged by `scale` (the model input's size). */
+function enlarge(g: GraphBuilder, p: EarParams, v: string): string {
+  return p.scale > 1 ? g.op('Resize', [v, '', g.constFloat([1, 1, p.scale, p.scale])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }) : v;
+}
+
+/** image -> front -> hint -> U-Net with `skips`: the picture and its recovery (callers adopt trained weights last). */
+function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: string, seed: number, skips: readonly boolean[]): { target: string; recovered: string; mask: string; feats: Record<string, string> } {
   const { target, mask, feats } = front(g, backbone, p, image);
+  return { target, recovered: recoverPicture(g, p, target, mask, seed, skips), mask, feats };
+}
+
+/** picture + mask -> hint -> (reflect-padded) U-Net with `skips` -> x̂, as the exported model recovers. */
+function recoverPicture(g: GraphBuilder, p: EarParams, target: string, mask: string, seed: number, skips: readonly boolean[]): string {
   const hinted = obfuscate(g, target, mask, p.hint, p.mosaicCell);
   const m = p.unetPad;
   // Reflect-padding the U-Net's input moves its own border effects (zero-padded convs without the shallow skip)
@@ -136,8 +174,7 @@ function recover(g: GraphBuilder, backbone: Backbone, p: EarParams, image: strin
   const input = m > 0 ? g.op('Pad', [hinted, g.constInt64([0, 0, m, m, 0, 0, m, m])], { mode: 'reflect' }, 'unet_padded_input') : hinted;
   let recovered = unet(new Net(g, seed), input, { channels: p.channels, inChannels: 1 }, skips, false);
   if (m > 0) recovered = g.op('Slice', [recovered, g.constInt64([m, m]), g.constInt64([-m, -m]), g.constInt64([2, 3])], {}, 'recovered_unpadded');
-  if (weights) adoptWeights(g, weights);
-  return { target, recovered, mask, feats };
+  return recovered;
 }
 
 function featureChannels(backbone: Backbone, levels: readonly string[]): number[] {
@@ -156,7 +193,33 @@ function featureChannels(backbone: Backbone, levels: readonly string[]): number[
 export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, weights?: WeightMap, skips = p.inferenceSkips, featureStats?: Float32Array[]): GraphBuilder {
   const g = new GraphBuilder('ear');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const { target, recovered, mask, feats } = recover(g, backbone, p, image, seed, weights, skips);
+  const { target, recovered, mask, feats } = recover(g, backbone, p, image, seed, skips);
+  let err = needsError(p) ? errorMap(g, backbone, p, { target, recovered, mask, feats, image }, featureStats) : undefined;
+  if (p.head === 'disc') {
+    const level = p.featureLevels[0];
+    const hf = headFeatures(p) ? { x: feats[level], recovered: embedGrayBackbone(g, backbone, enlarge(g, p, recovered), [level], 'head_recovered/')[level], channels: featureChannels(backbone, [level])[0] } : undefined;
+    const logits = discHead(new Net(g, seed + 1), target, recovered, p.headChannels, false, hf);
+    let prob = localMean(g, clampBorder(g, g.op('Sigmoid', [logits], {}, 'defect_probability'), p.borderMargin), p.headPool);
+    if (err) {
+      const onGrid = g.op('Resize', [err, '', '', g.op('Shape', [prob])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'error_on_head_grid');
+      prob = g.op('Add', [prob, g.op('Mul', [onGrid, g.constFloat(p.headMix)])], {}, 'head_and_error');
+    }
+    err = prob;
+  }
+  if (!err) throw new StudioError('INTERNAL', 'EAR: the map has neither an error nor a head.');
+  if (weights) adoptWeights(g, weights);
+  const map = upsampleAndSmooth(g, err, image, p.sigma);
+  const score = mapScore(g, map, p.scoreTopFraction);
+  g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
+  g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
+  g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
+  g.output(SCORE_OUTPUT, 'float32', ['N']);
+  return g;
+}
+
+/** The recovery error map on its own grid: feature- or pixel-space, border band, local average, normalisation. */
+function errorMap(g: GraphBuilder, backbone: Backbone, p: EarParams, v: { target: string; recovered: string; mask: string; feats: Record<string, string>; image: string }, featureStats?: Float32Array[]): string {
+  const { target, recovered, mask, feats, image } = v;
   let err: string;
   if (p.errorSpace === 'feature') {
     const diffs = featureSquaredDiffs(g, backbone, feats, recovered, image, p.featureLevels);
@@ -174,13 +237,7 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
   }
   err = localMean(g, clampBorder(g, err, p.borderMargin), p.errorPool);
   if (p.errorNorm === 'mean') err = g.op('Div', [err, g.op('Add', [g.op('ReduceMean', [err], { axes: [1, 2, 3], keepdims: 1 }), g.constFloat(1e-3)])], {}, 'relative_error');
-  const map = upsampleAndSmooth(g, err, image, p.sigma);
-  const score = mapScore(g, map, p.scoreTopFraction);
-  g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });
-  g.node('Identity', [score], {}, { outputs: [SCORE_OUTPUT] });
-  g.output(MAP_OUTPUT, 'float32', ['N', 1, 'H', 'W']);
-  g.output(SCORE_OUTPUT, 'float32', ['N']);
-  return g;
+  return err;
 }
 
 /**
@@ -190,8 +247,9 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
 export async function measureFeatureStats(root: string, images: ImageRecord[], backbone: Backbone, p: EarParams, seed: number, weights: WeightMap): Promise<Float32Array[]> {
   const g = new GraphBuilder('ear_feature_stats');
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
-  const { recovered, feats } = recover(g, backbone, p, image, seed, weights, p.inferenceSkips);
+  const { recovered, feats } = recover(g, backbone, p, image, seed, p.inferenceSkips);
   const means = channelMeans(g, featureSquaredDiffs(g, backbone, feats, recovered, image, p.featureLevels));
+  adoptWeights(g, weights);
   means.forEach((m, i) => {
     g.node('Identity', [m], {}, { outputs: [`level${i}`] });
     g.output(`level${i}`, 'float32');
@@ -225,7 +283,7 @@ function evenlySpaced<T>(items: T[], count: number): T[] {
  * batch (pairedPass).
  */
 function featureLoss(g: GraphBuilder, backbone: Backbone, p: EarParams, target: string, recovered: string): string {
-  const up = (v: string) => (p.scale > 1 ? g.op('Resize', [v, '', g.constFloat([1, 1, p.scale, p.scale])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }) : v);
+  const up = (v: string) => enlarge(g, p, v);
   const [fx, fr] = pairedPass(g, up(target), up(recovered), p.batch, (x) => {
     const f = embedGrayBackbone(g, backbone, x, p.featureLevels, 'loss_backbone/');
     return p.featureLevels.map((l) => f[l]);
@@ -238,13 +296,17 @@ function featureLoss(g: GraphBuilder, backbone: Backbone, p: EarParams, target: 
   return g.node('Mul', [sum, g.constFloat(1 / perLevel.length)], {}, { outputs: ['feature_loss'] })[0];
 }
 
-/** The training forward graph: (target, mask) -> hint -> U-Net (all skips on) -> L1 + SSIM (+ perceptual) loss. */
+/**
+ * The training forward graph: (target, mask) -> hint -> U-Net (all skips on) -> L1 + SSIM (+ perceptual) loss
+ * against target. With p.denoise > 0 the hint is made from the input 'corrupted' (target with synthetic defects).
+ */
 export function buildEarTrainingForward(p: EarParams, seed: number, backbone?: Backbone): { model: ModelProto; params: string[]; loss: string; terms: string[] } {
   const g = new GraphBuilder('ear_train');
   const target = g.input('target', 'float32', [p.batch, 1, 'h', 'w']);
   const mask = g.input('mask', 'float32', [p.batch, 1, 'h', 'w']);
+  const input = p.denoise > 0 ? g.input('corrupted', 'float32', [p.batch, 1, 'h', 'w']) : target;
   const net = new Net(g, seed);
-  const recovered = unet(net, obfuscate(g, target, mask, p.hint, p.mosaicCell), { channels: p.channels, inChannels: 1 }, p.channels.map(() => true), true);
+  const recovered = unet(net, obfuscate(g, input, mask, p.hint, p.mosaicCell), { channels: p.channels, inChannels: 1 }, p.channels.map(() => true), true);
   const [l1] = g.node('ReduceMean', [g.op('Abs', [g.op('Sub', [recovered, target])])], { keepdims: 0 }, { outputs: ['l1'] });
   const [ssim] = g.node('Sub', [g.constFloat(1), g.op('ReduceMean', [ssimMap(g, recovered, target, false)], { keepdims: 0 })], {}, { outputs: ['ssim_loss'] });
   const terms = [l1, ssim];
@@ -259,13 +321,6 @@ export function buildEarTrainingForward(p: EarParams, seed: number, backbone?: B
   g.output(loss, 'float32', []);
   for (const t of terms) g.output(t, 'float32', []);
   return { model: g.build(), params: net.params, loss, terms };
-}
-
-interface Picture {
-  w: number;
-  h: number;
-  target: Float32Array;
-  mask: Float32Array;
 }
 
 async function prepare(root: string, images: ImageRecord[], backbone: Backbone, p: EarParams, onProgress?: (e: TrainProgressEvent) => void): Promise<Picture[]> {
@@ -297,33 +352,15 @@ async function prepare(root: string, images: ImageRecord[], backbone: Backbone, 
 /** The batch of one step: depends only on (seed, step), so resumed training sees the same batches. */
 export function makeBatchFor(pictures: Picture[], p: EarParams, crop: number, seed: number): (step: number) => Record<string, ort.Tensor> {
   return (step) => {
-    const rng = new Rng(seed * 100_003 + step);
-    const n = crop * crop;
-    const target = new Float32Array(p.batch * n);
-    const mask = new Float32Array(p.batch * n);
-    for (let b = 0; b < p.batch; b++) {
-      const pic = pictures[rng.int(pictures.length)];
-      const align = p.mosaicCell; // crops on the mosaic grid, like whole images at inference
-      const x0 = rng.int(Math.floor((pic.w - crop) / align) + 1) * align;
-      const y0 = rng.int(Math.floor((pic.h - crop) / align) + 1) * align;
-      const flipX = rng.next() < 0.5;
-      const flipY = rng.next() < 0.5;
-      for (let y = 0; y < crop; y++)
-        for (let x = 0; x < crop; x++) {
-          const sx = x0 + (flipX ? crop - 1 - x : x);
-          const sy = y0 + (flipY ? crop - 1 - y : y);
-          target[b * n + y * crop + x] = pic.target[sy * pic.w + sx];
-          mask[b * n + y * crop + x] = pic.mask[sy * pic.w + sx];
-        }
-      for (let k = 0; k < p.randomBoxes; k++) {
-        const bw = Math.max(2, Math.round(crop * rng.uniform(0.08, 0.35)));
-        const bh = Math.max(2, Math.round(crop * rng.uniform(0.08, 0.35)));
-        const bx = rng.int(crop - bw + 1);
-        const by = rng.int(crop - bh + 1);
-        for (let y = by; y < by + bh; y++) mask.fill(1, b * n + y * crop + bx, b * n + y * crop + bx + bw);
-      }
+    const { target, mask } = cropBatch(pictures, p.batch, crop, p.mosaicCell, p.randomBoxes, new Rng(seed * 100_003 + step));
+    const dims = [p.batch, 1, crop, crop];
+    const batch: Record<string, ort.Tensor> = { target: new ort.Tensor('float32', target, dims), mask: new ort.Tensor('float32', mask, dims) };
+    if (p.denoise > 0) {
+      // Its own stream, so the crops and masks are those of the run without denoising.
+      const { corrupted } = corruptBatch(target, p.batch, crop, p.denoise, new Rng(seed * 15_485_863 + step * 31 + 11));
+      batch.corrupted = new ort.Tensor('float32', corrupted, dims);
     }
-    return { target: new ort.Tensor('float32', target, [p.batch, 1, crop, crop]), mask: new ort.Tensor('float32', mask, [p.batch, 1, crop, crop]) };
+    return batch;
   };
 }
 
@@ -344,6 +381,8 @@ export interface EarTrained {
   onnx: Uint8Array;
   valScores: { path: string; label: string; score: number }[];
   loop: Pick<LoopResult, 'steps' | 'startStep' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  /** Stage 2 (p.head 'disc'). */
+  headLoop?: EarTrained['loop'];
   crop: number;
   timings: Record<string, number>;
 }
@@ -360,7 +399,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   timings.attentionSeconds = (performance.now() - t0) / 1000;
 
   // Crop: the requested side, capped by the smallest picture, on the U-Net's 2^levels grid.
-  const unit = 2 ** p.channels.length;
+  const unit = Math.max(2 ** p.channels.length, p.head === 'disc' ? discStride(p.headChannels) : 1);
   const smallest = Math.min(...pictures.map((x) => Math.min(x.w, x.h)));
   const crop = Math.floor(Math.min(p.crop, smallest) / unit) * unit;
   if (crop < unit) throw new StudioError('BAD_REQUEST', `EAR: the training pictures (${smallest} px after scale ${p.scale}) are smaller than the U-Net's ${unit} px grid; raise --image-size.`);
@@ -392,8 +431,23 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   }
   timings.trainSeconds = (performance.now() - t0) / 1000;
 
+  let headLoop: LoopResult | undefined;
+  if (p.head === 'disc') {
+    t0 = performance.now();
+    const session = await recoverySession(p, seed, weights, backbone);
+    try {
+      const featureCount = headFeatures(p) ? featureChannels(backbone, [p.featureLevels[0]])[0] : 0;
+      const disc = await trainDisc(input, pictures, { channels: p.headChannels, anomalyProbability: p.headAnomaly, steps: p.headSteps, lr: p.headLr, batch: p.batch, featureChannels: featureCount }, crop, p.mosaicCell, seed, session.recover);
+      for (const [k, v] of disc.weights) weights.set(k, v);
+      headLoop = disc.loop;
+    } finally {
+      await session.release();
+    }
+    timings.headSeconds = (performance.now() - t0) / 1000;
+  }
+
   t0 = performance.now();
-  const featureStats = p.errorSpace === 'feature' ? await measureFeatureStats(root, evenlySpaced(train, p.statsImages), backbone, p, seed, weights) : undefined;
+  const featureStats = p.errorSpace === 'feature' && needsError(p) ? await measureFeatureStats(root, evenlySpaced(train, p.statsImages), backbone, p, seed, weights) : undefined;
   timings.featureStatsSeconds = (performance.now() - t0) / 1000;
   const g = buildEarGraph(backbone, p, seed, weights, p.inferenceSkips, featureStats);
   const onnx = serializeModel(g.build({
@@ -420,12 +474,33 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
     }
   }
   timings.validateSeconds = (performance.now() - t0) / 1000;
-  const losses = loop.losses;
+  return { onnx, valScores, crop, timings, loop: loopSummary(loop), ...(headLoop ? { headLoop: loopSummary(headLoop) } : {}) };
+}
+
+const loopSummary = (l: LoopResult): EarTrained['loop'] => ({ steps: l.steps, startStep: l.startStep, seconds: l.seconds, firstLoss: l.losses[0] ?? null, lastLoss: l.losses.at(-1) ?? null });
+
+/** The frozen recovery of training crops as the exported model computes it (inference skips, padding), for stage 2. */
+export async function recoverySession(p: EarParams, seed: number, weights: WeightMap, backbone?: Backbone): Promise<{ recover: RecoverCrops; release(): Promise<void> }> {
+  const g = new GraphBuilder('ear_recover_crops');
+  const picture = g.input('picture', 'float32', ['N', 1, 'h', 'w']);
+  const mask = g.input('mask', 'float32', ['N', 1, 'h', 'w']);
+  const recovered = recoverPicture(g, p, picture, mask, seed, p.inferenceSkips);
+  g.node('Identity', [recovered], {}, { outputs: ['recovered'] });
+  g.output('recovered', 'float32');
+  if (headFeatures(p)) {
+    if (!backbone) throw new StudioError('INTERNAL', 'EAR headFeatures needs the backbone in the crop recovery graph.');
+    const level = p.featureLevels[0];
+    // One backbone pass, as the exported model: the picture and its recovery enlarged to the model input's size.
+    const [fx, fr] = pairedPass(g, enlarge(g, p, picture), enlarge(g, p, recovered), p.batch, (v) => [embedGrayBackbone(g, backbone, v, [level], 'backbone/')[level]]);
+    g.node('Identity', [fx[0]], {}, { outputs: ['features'] });
+    g.node('Identity', [fr[0]], {}, { outputs: ['recovered_features'] });
+    g.output('features', 'float32');
+    g.output('recovered_features', 'float32');
+  }
+  adoptWeights(g, weights);
+  const { session } = await openSession(serializeModel(g.build()), 'EAR recovery of training crops');
   return {
-    onnx,
-    valScores,
-    crop,
-    timings,
-    loop: { steps: loop.steps, startStep: loop.startStep, seconds: loop.seconds, firstLoss: losses[0] ?? null, lastLoss: losses.at(-1) ?? null },
+    recover: (pic, m) => session.run({ picture: pic, mask: m }),
+    release: () => session.release(),
   };
 }

@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanDataset } from '../../../../src/main/data/scan.js';
+import { probeShapes } from '../../../../src/main/engine/autodiff/shapes.js';
+import { Net } from '../../../../src/main/engine/layers/index.js';
+import { GraphBuilder } from '../../../../src/main/engine/onnx/graph.js';
+import { serializeModel } from '../../../../src/main/engine/onnx/proto.js';
+import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGraph.js';
+import { Rng } from '../../../../src/main/engine/rng.js';
+import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
+import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
+import { corruptBatch, cropBatch } from '../../../../src/main/models/ear/crops.js';
+import { buildDiscTrainingForward, discHead } from '../../../../src/main/models/ear/disc.js';
+import { resolveParams } from '../../../../src/main/models/ear/index.js';
+import { ear } from '../../../../src/main/models/ear/index.js';
+import { buildEarGraph, recoverySession, type EarParams } from '../../../../src/main/models/ear/train.js';
+import { adoptWeights, type WeightMap } from '../../../../src/main/models/ear/unet.js';
+import { splitForTraining } from '../../../../src/main/models/split.js';
+import { openSession } from '../../../../src/main/models/session.js';
+import { makeBlobDataset } from '../synthetic.js';
+
+const S = 32;
+const B = 4;
+
+/** Striped gray crops in unit space, with synthetic defects pasted into most (the head's stage-2 batches). */
+function defectBatch(rng: Rng): Record<string, ort.Tensor> {
+  const clean = new Float32Array(B * S * S).map((_, i) => 0.5 + 0.15 * Math.sin((i % S) * 0.7 + Math.floor(i / (S * S))) + 0.03 * rng.normal());
+  const { corrupted, anomaly } = corruptBatch(clean, B, S, 0.9, rng);
+  const dims = [B, 1, S, S];
+  // A perfect recovery of the clean crop: the head must learn where picture and recovery differ like a defect.
+  return { picture: new ort.Tensor('float32', corrupted, dims), recovered: new ort.Tensor('float32', clean, dims), anomaly: new ort.Tensor('float32', anomaly, dims) };
+}
+
+function pearson(a: Float32Array, b: Float32Array): number {
+  const n = a.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+async function run(g: GraphBuilder, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const { session } = await openSession(serializeModel(g.build()), 'test graph');
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+}
+
+describe('EAR discriminative head', () => {
+  it('learns the synthetic defect mask on tiny crops: the loss falls and its probability correlates with the mask', async () => {
+    const channels = [8, 16];
+    const fwd = buildDiscTrainingForward({ channels, batch: B, featureChannels: 0 }, 0);
+    expect(fwd.params.every((x) => x.startsWith('disc.'))).toBe(true);
+    const rng = new Rng(4);
+    const shapes = await probeShapes(fwd.model, defectBatch(rng));
+    const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+    const trainer = await Trainer.create(training, { provider: { provider: 'cpu', skipped: [] }, threads: 1 });
+    const losses: number[] = [];
+    const weights: WeightMap = new Map();
+    try {
+      for (let s = 0; s < 150; s++) losses.push((await trainer.step(defectBatch(rng), 5e-3)).loss);
+      for (const [k, v] of trainer.stateTensors()) weights.set(k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) });
+    } finally {
+      await trainer.release();
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(0.5 * mean(losses.slice(0, 5)));
+
+    // The inference form (BN running statistics) on fresh crops, upsampled like the training loss.
+    const g = new GraphBuilder('head');
+    const x = g.input('picture', 'float32', [B, 1, S, S]);
+    const r = g.input('recovered', 'float32', [B, 1, S, S]);
+    const logits = discHead(new Net(g, 1), x, r, channels, false);
+    g.node('Resize', [g.op('Sigmoid', [logits]), '', g.constFloat([1, 1, 4, 4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, { outputs: ['prob'] });
+    g.output('prob', 'float32');
+    adoptWeights(g, weights);
+    const test = defectBatch(new Rng(77));
+    const prob = (await run(g, { picture: test.picture, recovered: test.recovered })).prob.data as Float32Array;
+    expect(pearson(prob, test.anomaly.data as Float32Array)).toBeGreaterThan(0.5);
+  }, 60_000);
+
+  it.each([false, true])('the exported model recovers and judges a picture as stage 2 trained it (headFeatures %s): same x̂ and features as the crop session, same head output', async (withFeatures) => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p: EarParams = resolveParams({ imageSize: 64, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], headFeatures: withFeatures, borderMargin: 0, headPool: 1 } });
+    const g = buildEarGraph(backbone, p, 3);
+    const node = (name: string) => g.nodes.find((n) => n.name === name)!;
+    const producer = (v: string) => g.nodes.find((n) => n.output!.includes(v))!;
+    const [target, recovered] = node('disc.input').input!;
+    const mask = node('mask_to_image').output![0];
+    const prob = node('defect_probability').output![0];
+    // The features the head reads: the inputs of the Resizes that put them on its grid.
+    const feats = withFeatures ? node('disc.feature_input').input!.slice(0, 2).map((v) => producer(v).input![0]) : [];
+    for (const v of [target, recovered, mask, prob, ...feats]) g.output(v, 'float32');
+    const rng = new Rng(5);
+    const img = new Uint8Array(3 * 64 * 64).map(() => 60 + rng.int(120));
+    const out = await run(g, { image: new ort.Tensor('uint8', img, [1, 3, 64, 64]) });
+    const close = (a: Float32Array, b: Float32Array) => {
+      expect(a.length).toBe(b.length);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(1e-4);
+    };
+
+    // Stage 2's crop recovery (seeded weights: the names are those of the exported graph) on the same picture and mask.
+    const session = await recoverySession(p, 3, new Map(), backbone);
+    let crops: Record<string, ort.Tensor>;
+    try {
+      crops = await session.recover(out[target], out[mask]);
+    } finally {
+      await session.release();
+    }
+    close(crops.recovered.data as Float32Array, out[recovered].data as Float32Array);
+    if (withFeatures) {
+      close(crops.features.data as Float32Array, out[feats[0]].data as Float32Array);
+      close(crops.recovered_features.data as Float32Array, out[feats[1]].data as Float32Array);
+    }
+
+    // The head alone (the training path's layers in inference form) on what the crop session gives.
+    const h = new GraphBuilder('head');
+    const hx = h.input('picture', 'float32', [1, 1, 32, 32]);
+    const hr = h.input('recovered', 'float32', [1, 1, 32, 32]);
+    const hf = withFeatures ? { x: h.input('features', 'float32', [1, 32, 8, 8]), recovered: h.input('recovered_features', 'float32', [1, 32, 8, 8]), channels: 32 } : undefined;
+    h.node('Sigmoid', [discHead(new Net(h, 4), hx, hr, p.headChannels, false, hf)], {}, { outputs: ['prob'] });
+    h.output('prob', 'float32');
+    const alone = (await run(h, { picture: out[target], ...crops })).prob.data as Float32Array;
+    expect(alone.length).toBe(8 * 8);
+    close(alone, out[prob].data as Float32Array);
+  });
+});
+
+describe('EAR two-stage training (denoising recovery + head) on generated blobs', () => {
+  let tmp: string;
+  let data: string;
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'ds-ear-disc-'));
+    data = path.join(tmp, 'blobs');
+    await makeBlobDataset(data, { size: 64, trainGood: 12, testGood: 8, testDefect: 8 });
+  }, 60_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('trains both stages, cancels in the head stage, resumes from its checkpoint, and a resume at the end changes nothing', async () => {
+    const { summary, images } = await scanDataset(data);
+    const split = splitForTraining(images, 0, data);
+    const params = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 40, batch: 4, crop: 32, borderMargin: 1, denoise: 0.5, head: 'disc', headChannels: [8, 16], headSteps: 60 };
+    const workDir = path.join(tmp, 'work');
+    const ac = new AbortController();
+    const req = { root: data, summary, split, seed: 0, imageSize: 64, params, workDir };
+    // Stage 1 reports 'train' events of 40 steps, stage 2 of 60: cancel at stage 2's step 30.
+    await expect(ear.train({ ...req, signal: ac.signal, onProgress: (e) => e.stage === 'train' && e.total === 60 && e.done >= 30 && ac.abort() })).rejects.toThrow(/EAR head training was cancelled/);
+    const resumed = await ear.train({ ...req, resume: true });
+    const head = resumed.json.params.headLoop as { steps: number; startStep: number; firstLoss: number; lastLoss: number };
+    expect(head.steps).toBe(60);
+    expect(head.startStep).toBeGreaterThanOrEqual(30);
+    expect(head.startStep).toBeLessThan(60);
+    expect((resumed.json.params.loop as { startStep: number }).startStep).toBe(40);
+    const again = await ear.train({ ...req, resume: true });
+    expect(Buffer.from(again.onnx).equals(Buffer.from(resumed.onnx))).toBe(true);
+    expect(head.lastLoss).toBeLessThan(head.firstLoss);
+  }, 120_000);
+});

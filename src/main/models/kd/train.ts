@@ -478,7 +478,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
       const head = await trainSegHead({
         req: {
           ...input,
-          workDir: input.workDir ? path.join(input.workDir, 'head') : undefined,
+          workDir: input.workDir ? path.join(input.workDir, headDirName(p)) : undefined,
           onProgress: onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: totalSteps + e.done, total: totalSteps + headSteps } : e)),
         },
         featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop)),
@@ -498,6 +498,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
       headLoop = head.loop;
       timings.headSeconds = head.loop.seconds;
       weights = new Map([...weights, ...head.weights]);
+      t0 = performance.now();
     }
     const levelStats = p.levelNorm !== 'none' ? await levelStatistics(serializeModel(buildLevelMapsModel(backbone, cfg, p, weights, seed)), root, val.filter((r) => r.label === 'good'), spec, cfg.levels.length) : undefined;
     const onnx = serializeModel(buildInferenceModel(backbone, cfg, p, weights, seed, levelStats));
@@ -514,6 +515,15 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   } finally {
     await trainer.release();
   }
+}
+
+/**
+ * The head's checkpoint folder inside the work dir, named by its training settings: a finished student resumed with
+ * other head settings (bench/kd.ts BENCH_KD_POSTHOC) trains a new head instead of continuing another one's.
+ */
+export function headDirName(p: KdParams): string {
+  const h = { ...HEAD_DEFAULTS, ...p };
+  return `head-e${h.headEpochs}-w${h.headWidth}-lr${h.headLr}-a${h.headAnomalyRate}-${h.headMaskRule}`;
 }
 
 function loopSummary(loop: LoopResult): KdTrained['loop'] {

@@ -10,7 +10,7 @@ import { Rng } from '../../../../src/main/engine/rng.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams, kd } from '../../../../src/main/models/kd/index.js';
 import { buildSegHead, buildHeadTrainingForward, headInputChannels, poolMask, trainSegHead } from '../../../../src/main/models/kd/segHead.js';
-import { buildHeadFeatureModel, buildInferenceModel, buildTrainingForward, makeCropFn, studentConfig, type KdParams, type Loaded } from '../../../../src/main/models/kd/train.js';
+import { buildHeadFeatureModel, headDirName, buildInferenceModel, buildTrainingForward, makeCropFn, studentConfig, type KdParams, type Loaded } from '../../../../src/main/models/kd/train.js';
 import { openSession, ort } from '../../../../src/main/models/session.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import { makeBlobDataset } from '../synthetic.js';
@@ -186,7 +186,7 @@ describe('KD with the head: training job', () => {
     ).rejects.toMatchObject({ code: 'CANCELLED' });
     // One progress bar over both stages.
     expect(seen.every((s) => s.total === 5 * perEpoch)).toBe(true);
-    expect(existsSync(path.join(workDir, 'head', 'checkpoint.onnx'))).toBe(true);
+    expect(existsSync(path.join(workDir, headDirName({ ...defaultParams(backbone), ...params } as KdParams), 'checkpoint.onnx'))).toBe(true);
     const resumed = await kd.train({ ...base, workDir, resume: true });
     const headLoop = resumed.json.params.headLoop as { startStep: number; steps: number };
     expect(headLoop.startStep).toBeGreaterThanOrEqual(2);

@@ -54,6 +54,7 @@ export function defaultParams(): EarParams {
     headPool: 1,
     headMix: 0,
     headFeatures: false,
+    headMask: 'clean',
   };
 }
 

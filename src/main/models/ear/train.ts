@@ -124,6 +124,9 @@ export interface EarParams {
    *  takes the U-Net picture enlarged by `scale` (as the training crops can only give) instead of the full-size
    *  gray image, for the attention and the error too. */
   headFeatures: boolean;
+  /** 'own': stage 2 excises each corrupted crop where its own attention points (from its enlarged picture), as the
+   *  model does with a defective image, whose defect the attention often finds; 'clean': the clean image's mask. */
+  headMask: 'clean' | 'own';
 }
 
 const headFeatures = (p: EarParams) => p.head === 'disc' && p.headFeatures;
@@ -483,17 +486,22 @@ const loopSummary = (l: LoopResult): EarTrained['loop'] => ({ steps: l.steps, st
 export async function recoverySession(p: EarParams, seed: number, weights: WeightMap, backbone?: Backbone): Promise<{ recover: RecoverCrops; release(): Promise<void> }> {
   const g = new GraphBuilder('ear_recover_crops');
   const picture = g.input('picture', 'float32', ['N', 1, 'h', 'w']);
-  const mask = g.input('mask', 'float32', ['N', 1, 'h', 'w']);
+  const cleanMask = g.input('mask', 'float32', ['N', 1, 'h', 'w']);
+  const level = p.featureLevels[0];
+  const own = p.headMask === 'own' && p.maskFraction > 0;
+  if ((headFeatures(p) || own) && !backbone) throw new StudioError('INTERNAL', 'EAR headFeatures / headMask own need the backbone in the crop recovery graph.');
+  const attention = backbone ? attentionLevel(backbone, p.attention).name : '';
+  const levels = [...new Set([...(headFeatures(p) ? [level] : []), ...(own ? [attention] : [])])];
+  const pictureFeats = levels.length ? embedGrayBackbone(g, backbone!, enlarge(g, p, picture), levels, 'backbone/') : {};
+  const mask = own ? selectMask(g, attentionMap(g, pictureFeats[attention], p.attention), picture, p.maskFraction, p.dilate) : cleanMask;
   const recovered = recoverPicture(g, p, picture, mask, seed, p.inferenceSkips);
   g.node('Identity', [recovered], {}, { outputs: ['recovered'] });
   g.output('recovered', 'float32');
   if (headFeatures(p)) {
-    if (!backbone) throw new StudioError('INTERNAL', 'EAR headFeatures needs the backbone in the crop recovery graph.');
-    const level = p.featureLevels[0];
-    // One backbone pass, as the exported model: the picture and its recovery enlarged to the model input's size.
-    const [fx, fr] = pairedPass(g, enlarge(g, p, picture), enlarge(g, p, recovered), p.batch, (v) => [embedGrayBackbone(g, backbone, v, [level], 'backbone/')[level]]);
-    g.node('Identity', [fx[0]], {}, { outputs: ['features'] });
-    g.node('Identity', [fr[0]], {}, { outputs: ['recovered_features'] });
+    // As the exported model: the picture's and the recovery's features, both enlarged to the model input's size.
+    const fr = embedGrayBackbone(g, backbone!, enlarge(g, p, recovered), [level], 'head_recovered/')[level];
+    g.node('Identity', [pictureFeats[level]], {}, { outputs: ['features'] });
+    g.node('Identity', [fr], {}, { outputs: ['recovered_features'] });
     g.output('features', 'float32');
     g.output('recovered_features', 'float32');
   }

@@ -138,6 +138,27 @@ describe('EAR discriminative head', () => {
     expect(alone.length).toBe(8 * 8);
     close(alone, out[prob].data as Float32Array);
   });
+  it("headMask 'own': stage 2 excises where the corrupted crop's own attention points, not where the clean image's mask says", async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const rng = new Rng(8);
+    const picture = new ort.Tensor('float32', new Float32Array(2 * 32 * 32).map(() => 0.5 + 0.2 * rng.normal()), [2, 1, 32, 32]);
+    const zeros = new ort.Tensor('float32', new Float32Array(2 * 32 * 32), [2, 1, 32, 32]);
+    const ones = new ort.Tensor('float32', new Float32Array(2 * 32 * 32).fill(1), [2, 1, 32, 32]);
+    const recoveries = async (headMask: 'clean' | 'own') => {
+      const p = resolveParams({ imageSize: 64, params: { scale: 2, batch: 2, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headMask } });
+      const session = await recoverySession(p, 3, new Map(), backbone);
+      try {
+        return [(await session.recover(picture, zeros)).recovered.data as Float32Array, (await session.recover(picture, ones)).recovered.data as Float32Array];
+      } finally {
+        await session.release();
+      }
+    };
+    const [ownA, ownB] = await recoveries('own');
+    expect(Array.from(ownA)).toEqual(Array.from(ownB));
+    const [cleanA, cleanB] = await recoveries('clean');
+    expect(Array.from(cleanA)).not.toEqual(Array.from(cleanB));
+    expect(Array.from(ownA)).not.toEqual(Array.from(cleanA)); // the attention excised something
+  });
 });
 
 describe('EAR two-stage training (denoising recovery + head) on generated blobs', () => {
@@ -153,7 +174,7 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
   it('trains both stages, cancels in the head stage, resumes from its checkpoint, and a resume at the end changes nothing', async () => {
     const { summary, images } = await scanDataset(data);
     const split = splitForTraining(images, 0, data);
-    const params = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 40, batch: 4, crop: 32, borderMargin: 1, denoise: 0.5, head: 'disc', headChannels: [8, 16], headSteps: 60 };
+    const params = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 40, batch: 4, crop: 32, borderMargin: 1, denoise: 0.5, head: 'disc', headChannels: [8, 16], headSteps: 60, headMask: 'own' };
     const workDir = path.join(tmp, 'work');
     const ac = new AbortController();
     const req = { root: data, summary, split, seed: 0, imageSize: 64, params, workDir };

@@ -93,7 +93,7 @@ describe('EAR discriminative head', () => {
 
   it.each([false, true])('the exported model recovers and judges a picture as stage 2 trained it (headFeatures %s): same x̂ and features as the crop session, same head output', async (withFeatures) => {
     const backbone = resolveBackbone('mobilenetv2');
-    const p: EarParams = resolveParams({ imageSize: 64, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], headFeatures: withFeatures, borderMargin: 0, headPool: 1 } });
+    const p: EarParams = resolveParams({ imageSize: 64, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], headFeatures: withFeatures, borderMargin: 0, headPool: 1, headMix: 0, headMask: withFeatures ? 'own' : 'clean' } });
     const g = buildEarGraph(backbone, p, 3);
     const node = (name: string) => g.nodes.find((n) => n.name === name)!;
     const producer = (v: string) => g.nodes.find((n) => n.output!.includes(v))!;
@@ -114,6 +114,8 @@ describe('EAR discriminative head', () => {
     };
 
     // Stage 2's crop recovery (seeded weights: the names are those of the exported graph) on the same picture and mask.
+    // headMask 'own' recomputes the mask from the enlarged picture, which is the model's backbone input only with
+    // headFeatures (otherwise the model's attention reads the full-size gray image: close, not equal).
     const session = await recoverySession(p, 3, new Map(), backbone);
     let crops: Record<string, ort.Tensor>;
     try {

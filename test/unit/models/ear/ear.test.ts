@@ -23,8 +23,9 @@ import { splitForTraining } from '../../../../src/main/models/split.js';
 import { openSession } from '../../../../src/main/models/session.js';
 import { makeBlobDataset } from '../synthetic.js';
 
-/** A small configuration: two U-Net levels at the model input's resolution, short training. */
-const SMALL: Partial<EarParams> = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 200, batch: 4, crop: 32, borderMargin: 1 };
+/** A small configuration: two U-Net levels at the model input's resolution, short training; the recovery and its
+ *  error map alone (head 'none': the discriminative head has its own tests, disc.test.ts). */
+const SMALL: Partial<EarParams> = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 200, batch: 4, crop: 32, borderMargin: 1, head: 'none' };
 const small = (over: Partial<EarParams> = {}): EarParams => resolveParams({ imageSize: 64, params: { ...SMALL, ...over } });
 
 async function runGraph(model: ModelProto, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
@@ -101,9 +102,9 @@ describe('EAR mask and hint', () => {
 });
 
 describe('EAR U-Net skip switches', () => {
-  it('with the shallow skip off, the shallow encoder features reach the output only through the downsampling, and the output changes', async () => {
+  it.each(['none', 'disc'] as const)('with the shallow skip off, the shallow encoder features reach the output only through the downsampling, and the output changes (head %s)', async (head) => {
     const backbone = resolveBackbone('mobilenetv2');
-    const p = small();
+    const p = small({ head });
     const on = buildEarGraph(backbone, p, 5, undefined, [true, true]).build();
     const off = buildEarGraph(backbone, p, 5, undefined, [false, true]).build();
     // enc0's output = the input of the MaxPool named down0.

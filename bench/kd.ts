@@ -68,7 +68,10 @@ export async function run(emit: Emit): Promise<void> {
       // Map and score settings on the same trained weights: resuming from the finished checkpoint skips training.
       for (const ph of posthoc) {
         const again = await trainAndEval(kd, ds, tmp, { params: { ...blocks, ...extra, ...ph }, workDir, resume: true }, `kd-${name}-posthoc`);
-        emit({ bench: `kd.magnetic_tile.${name}.posthoc`, ...metricFields(again.r), params: { ...blocks, ...extra, ...ph }, level_stats: again.trained.json.params.levelStats, ...machine() });
+        const headLoop = again.trained.json.params.headLoop as { startStep: number; steps: number; seconds: number } | undefined;
+        // A head with other training settings than the first run's is trained here (its own checkpoint folder).
+        const newHead = headLoop && headLoop.startStep < headLoop.steps ? { head_loop: headLoop } : {};
+        emit({ bench: `kd.magnetic_tile.${name}.posthoc`, ...metricFields(again.r), params: { ...blocks, ...extra, ...ph }, ...newHead, level_stats: again.trained.json.params.levelStats, ...machine() });
       }
     }
     // Latency of the default model (both blocks) when it was trained above.

@@ -43,6 +43,12 @@ export function defaultParams(backbone: Backbone): KdParams {
     // 60 epochs the gap was +0.032 (s5-l2 vs s5-l1) but training reaches the 15 min budget under load.
     epochs: 40,
     denoise: 0.5,
+    // DeSTSeg's segmentation head on the frozen pair (segHead.ts), its probability + 0.1 times the cosine map: full
+    // test set 0.790 / 0.717 / PRO 0.591 vs 0.765 / 0.714 / 0.527 for the cosine map of the same student (README.md
+    // s6-f2 vs s6-f1a); the head's probability alone loses pixel AUROC (0.666, s6-f1b), the plain product too (0.694).
+    head: 'seg',
+    headMap: 'product',
+    headFloor: 0.1,
     // Whole 256 px crops: with 128² crops the stride-32 bottleneck is a 4 x 4 grid of border cells and whole
     // images at inference meet interior cells the decoder never saw (level distances 2x the training loss, r6).
     batch: 4,

@@ -98,8 +98,13 @@ export interface KdParams {
    * with synthetic defects, gives the map; 'none' (default): the cosine map alone.
    */
   head?: 'none' | 'seg';
-  /** With the head: the map is its probability ('seg') or the probability times the cosine map ('product'). */
+  /** With the head: the map is its probability ('seg') or (probability + headFloor) times the cosine map ('product'). */
   headMap?: 'seg' | 'product';
+  /**
+   * 'product': added to the probability before it multiplies the cosine map, so cells the head calls good keep the
+   * cosine map's ranking (scaled by the floor) instead of all collapsing to ~0; 0 = the plain product.
+   */
+  headFloor?: number;
   /** Head training epochs (same epoch length as the student's). */
   headEpochs?: number;
   /** Head: channels of its two 3x3 convs. */
@@ -315,7 +320,9 @@ export function buildInferenceModel(backbone: Backbone, cfg: StudentConfig, p: K
       g.node('Identity', [probability], {}, { outputs: ['head_probability'] });
       g.output('head_probability', 'float32', ['N', 1, 'h', 'w']);
     }
-    cells = (p.headMap ?? HEAD_DEFAULTS.headMap) === 'product' ? g.op('Mul', [probability, cells]) : probability;
+    const floor = p.headFloor ?? 0;
+    const gate = floor > 0 ? g.op('Add', [probability, g.constFloat(floor)]) : probability;
+    cells = (p.headMap ?? HEAD_DEFAULTS.headMap) === 'product' ? g.op('Mul', [gate, cells]) : probability;
   }
   const { map, score } = anomalyMapAndScore(g, suppressBorder(g, cells, p.borderCells), image, p.sigma, p.scoreTopFraction);
   g.node('Identity', [map], {}, { outputs: [MAP_OUTPUT] });

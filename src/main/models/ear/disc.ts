@@ -10,7 +10,7 @@
  * into some (crops.ts corruptBatch), runs the exported recovery (inference skips, reflect padding) on them in an
  * inference session, and trains only the head, with focal loss + L1 of the probabilities against the pasted mask
  * (segLoss.ts; DRAEM uses the focal loss). Through runMethodLoop: progress, a checkpoint per epoch in
- * <workDir>/head/checkpoint.onnx, cancel, resume.
+ * <workDir>/<discDirName>/checkpoint.onnx, cancel, resume.
  */
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -41,6 +41,16 @@ export interface DiscOptions {
   /** Channels of the backbone level the head also reads (0 = pixels only); the crop recovery then returns
    *  'features' and 'recovered_features'. */
   featureChannels: number;
+  /** Where the crops are excised (EarParams.headMask); here only to name the checkpoint folder. */
+  mask: string;
+}
+
+/**
+ * The head's checkpoint folder inside the work dir, named by its training settings (as KD's headDirName): a
+ * finished U-Net resumed with other head settings trains a new head instead of continuing another one's.
+ */
+export function discDirName(o: DiscOptions): string {
+  return `head-c${o.channels.join('_')}-s${o.steps}-lr${o.lr}-a${o.anomalyProbability}-f${o.featureChannels}-${o.mask}`;
 }
 
 /** The stride of the head's logits relative to its input. */
@@ -135,7 +145,7 @@ export async function trainDisc(req: MethodLoopRequest, pictures: Picture[], o: 
   const stepsPerEpoch = Math.max(1, Math.ceil(pictures.length / o.batch));
   const weights: WeightMap = new Map();
   try {
-    const loop = await runMethodLoop('EAR head', { ...req, workDir: req.workDir ? path.join(req.workDir, 'head') : undefined }, {
+    const loop = await runMethodLoop('EAR head', { ...req, workDir: req.workDir ? path.join(req.workDir, discDirName(o)) : undefined }, {
       trainer,
       forward: fwd.model,
       totalSteps: o.steps,

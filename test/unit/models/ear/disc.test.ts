@@ -190,6 +190,10 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
     expect((resumed.json.params.loop as { startStep: number }).startStep).toBe(40);
     const again = await ear.train({ ...req, resume: true });
     expect(Buffer.from(again.onnx).equals(Buffer.from(resumed.onnx))).toBe(true);
+    // Other head settings on the finished U-Net: a new head from step 0, not the other one's checkpoint.
+    const other = await ear.train({ ...req, params: { ...params, headSteps: 20 }, resume: true });
+    expect((other.json.params.headLoop as { startStep: number }).startStep).toBe(0);
+    expect((other.json.params.loop as { startStep: number }).startStep).toBe(40);
     expect(head.lastLoss).toBeLessThan(head.firstLoss);
   }, 120_000);
 });

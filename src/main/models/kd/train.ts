@@ -486,6 +486,8 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
         req: {
           ...input,
           workDir: input.workDir ? path.join(input.workDir, headDirName(p)) : undefined,
+          // A head checkpoint read features of the student as it was then: stale once the student trained in this run.
+          resume: input.resume && loop.startStep >= loop.steps,
           onProgress: onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: totalSteps + e.done, total: totalSteps + headSteps } : e)),
         },
         featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop)),
@@ -529,8 +531,10 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
  * other head settings (bench/kd.ts BENCH_KD_POSTHOC) trains a new head instead of continuing another one's.
  */
 export function headDirName(p: KdParams): string {
-  const h = { ...HEAD_DEFAULTS, ...p };
-  return `head-e${h.headEpochs}-w${h.headWidth}-lr${h.headLr}-a${h.headAnomalyRate}-${h.headMaskRule}`;
+  // Each setting resolved as trainKd resolves it (`??`: a key present but undefined must not name another folder);
+  // denoiseAnomalies sets the anomalies per head crop too.
+  const h = (k: keyof typeof HEAD_DEFAULTS) => p[k] ?? HEAD_DEFAULTS[k];
+  return `head-e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}`;
 }
 
 function loopSummary(loop: LoopResult): KdTrained['loop'] {

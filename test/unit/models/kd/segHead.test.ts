@@ -193,4 +193,23 @@ describe('KD with the head: training job', () => {
     expect(headLoop.steps).toBe(3 * perEpoch);
     expect(resumed.json.threshold).toBeCloseTo(whole.json.threshold as number, 4);
   }, 120_000);
+
+  it('a resumed run trains a new head when the student trains further or the head\'s crops change, never resumes a finished head of other weights', async () => {
+    const { summary, images: recs } = await scanDataset(data);
+    const split = splitForTraining(recs, 0, data);
+    const perEpoch = Math.floor(split.train.length / 4);
+    const base = { root: data, summary, split, seed: 3, imageSize: 64, workDir: path.join(tmp, 'further') };
+    const params = { epochs: 1, batch: 4, useSspcab: false, head: 'seg', headEpochs: 2, headWidth: 16 };
+    type Loop = { startStep: number; steps: number };
+    const loops = (r: Awaited<ReturnType<typeof kd.train>>) => ({ student: r.json.params.loop as Loop, head: r.json.params.headLoop as Loop });
+    await kd.train({ ...base, params });
+    // Finished student, other anomalies per head crop: the head's training crops differ, so a new head.
+    const moreAnomalies = loops(await kd.train({ ...base, params: { ...params, denoiseAnomalies: 2 }, resume: true }));
+    expect(moreAnomalies.student.startStep).toBe(moreAnomalies.student.steps);
+    expect(moreAnomalies.head).toMatchObject({ startStep: 0, steps: 2 * perEpoch });
+    // The student trains on to 2 epochs: the finished head above read the 1-epoch student's features.
+    const further = loops(await kd.train({ ...base, params: { ...params, denoiseAnomalies: 2, epochs: 2 }, resume: true }));
+    expect(further.student).toMatchObject({ startStep: perEpoch, steps: 2 * perEpoch });
+    expect(further.head).toMatchObject({ startStep: 0, steps: 2 * perEpoch });
+  }, 120_000);
 });

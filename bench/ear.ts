@@ -3,7 +3,8 @@
  * - ear.magnetic_tile.default: the product's defaults (contrast attention, mosaic hint, shallow skip off):
  *   image / pixel AUROC, PRO, AP, per-class image AUROC, training seconds and loop figures.
  * - ear.magnetic_tile.skips_all_on: the same trained U-Net exported with every skip on (resumed from the default
- *   run's checkpoint at its last step, so only the inference graph differs).
+ *   run's checkpoint at its last step); with the head (session-6 default) a head is trained for the skips-on
+ *   recovery, as a fresh `--skips 1,1,1` run would (disc.ts discDirName), so U-Net weights equal, head not.
  * - ear.magnetic_tile.mask_random / mask_none / hint_empty: a fixed pseudo-random mask, no mask, an emptied
  *   (zero) region instead of the mosaic; each trained from scratch with that setting.
  * - ear.magnetic_tile.attention_energy / attention_norm-deep: the other attention signals (default: contrast).

@@ -43,14 +43,18 @@ export interface DiscOptions {
   featureChannels: number;
   /** Where the crops are excised (EarParams.headMask); here only to name the checkpoint folder. */
   mask: string;
+  /** The frozen recovery's settings that the U-Net's own checkpoint does not fix (inference skips, padding): the
+   *  head trains on the crops recovered with them; here only to name the checkpoint folder. */
+  recovery: string;
 }
 
 /**
  * The head's checkpoint folder inside the work dir, named by its training settings (as KD's headDirName): a
- * finished U-Net resumed with other head settings trains a new head instead of continuing another one's.
+ * finished U-Net resumed with other head settings, or other inference skips (the head learns the recovery they
+ * give), trains a new head instead of continuing another one's.
  */
 export function discDirName(o: DiscOptions): string {
-  return `head-c${o.channels.join('_')}-s${o.steps}-lr${o.lr}-a${o.anomalyProbability}-f${o.featureChannels}-${o.mask}`;
+  return `head-c${o.channels.join('_')}-s${o.steps}-lr${o.lr}-a${o.anomalyProbability}-f${o.featureChannels}-${o.mask}-${o.recovery}`;
 }
 
 /** The stride of the head's logits relative to its input. */

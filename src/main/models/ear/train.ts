@@ -440,7 +440,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
     const session = await recoverySession(p, seed, weights, backbone);
     try {
       const featureCount = headFeatures(p) ? featureChannels(backbone, [p.featureLevels[0]])[0] : 0;
-      const disc = await trainDisc(input, pictures, { channels: p.headChannels, anomalyProbability: p.headAnomaly, steps: p.headSteps, lr: p.headLr, batch: p.batch, featureChannels: featureCount, mask: p.headMask }, crop, p.mosaicCell, seed, session.recover);
+      const disc = await trainDisc(input, pictures, { channels: p.headChannels, anomalyProbability: p.headAnomaly, steps: p.headSteps, lr: p.headLr, batch: p.batch, featureChannels: featureCount, mask: p.headMask, recovery: `k${p.inferenceSkips.map(Number).join('')}-p${p.unetPad}` }, crop, p.mosaicCell, seed, session.recover);
       for (const [k, v] of disc.weights) weights.set(k, v);
       headLoop = disc.loop;
     } finally {

@@ -194,6 +194,11 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
     const other = await ear.train({ ...req, params: { ...params, headSteps: 20 }, resume: true });
     expect((other.json.params.headLoop as { startStep: number }).startStep).toBe(0);
     expect((other.json.params.loop as { startStep: number }).startStep).toBe(40);
+    // Other inference skips on the same U-Net: the head's training crops are recovered with them, so a head trained
+    // on the other skips' recoveries is not this run's head; it trains from step 0 as a fresh run would.
+    const skipsOn = await ear.train({ ...req, params: { ...params, inferenceSkips: [true, true] }, resume: true });
+    expect((skipsOn.json.params.headLoop as { startStep: number }).startStep).toBe(0);
+    expect((skipsOn.json.params.loop as { startStep: number }).startStep).toBe(40);
     expect(head.lastLoss).toBeLessThan(head.firstLoss);
   }, 120_000);
 });

@@ -149,6 +149,38 @@ describe('KD segmentation head (DeSTSeg stage 2)', () => {
     // The head's output is not constant: the comparison means something.
     expect(Math.max(...fromExport) - Math.min(...fromExport)).toBeGreaterThan(1e-3);
   }, 60_000);
+
+  it("headMap 'product' is (head probability + headFloor) x the level-normalised cosine map: the floor adds headFloor x the head-none map", async () => {
+    const headWeights = initializers(buildHeadTrainingForward(headInputChannels(cfg.levels), p.headWidth!, BATCH, 8, 8, 4).model, 'head.');
+    const weights: Weights = new Map([...studentWeights, ...headWeights]);
+    // Statistics far from 1, so a product with the un-normalised maps would show.
+    const levelStats = [
+      { mean: 0.3, std: 0.1 },
+      { mean: 0.05, std: 0.02 },
+    ];
+    const mapOf = async (q: Partial<KdParams>): Promise<Float32Array> => {
+      const { session } = await openSession(serializeModel(buildInferenceModel(backbone, cfg, { ...p, ...q }, weights, 0, levelStats)), 'kd map');
+      try {
+        return (await session.run({ image: new ort.Tensor('uint8', images[3].data, [1, 3, CROP, CROP]) })).anomaly_map.data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    };
+    const floor = 0.25;
+    const cosine = await mapOf({ head: 'none' });
+    const product = await mapOf({ headMap: 'product', headFloor: 0 });
+    const floored = await mapOf({ headMap: 'product', headFloor: floor });
+    const headOnly = await mapOf({ headMap: 'seg' });
+    const scale = Math.max(...floored.map(Math.abs));
+    let maxDiff = 0;
+    // Every step after the cell map (border band, resize, blur) is linear, so the map is too.
+    for (let i = 0; i < floored.length; i++) maxDiff = Math.max(maxDiff, Math.abs(floored[i] - (product[i] + floor * cosine[i])));
+    expect(maxDiff).toBeLessThan(1e-5 * scale);
+    // ... and the plain product is neither factor alone.
+    const distance = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(distance(product, headOnly)).toBeGreaterThan(1e-3 * scale);
+    expect(distance(product, cosine)).toBeGreaterThan(1e-3 * scale);
+  }, 60_000);
 });
 
 describe('KD with the head: training job', () => {

@@ -28,7 +28,7 @@ import { Rng } from '../../engine/rng.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import { pairedPass } from '../backbones/embed.js';
-import type { Backbone } from '../backbones/types.js';
+import type { Backbone, FeatureSpec } from '../backbones/types.js';
 import { INPUT_NAME, MAP_OUTPUT, MODEL_METADATA_KEY, SCORE_OUTPUT } from '../modelFolder.js';
 import { clampBorder, mapScore, upsampleAndSmooth } from '../patchcore/anomalyMap.js';
 import { imageToUnit } from '../patchcore/network.js';
@@ -135,7 +135,18 @@ const headFeatures = (p: EarParams) => p.head === 'disc' && p.headFeatures;
 const needsError = (p: EarParams) => p.head === 'none' || p.headMix > 0;
 
 export function modelMultiple(p: EarParams, backbone: Backbone): number {
-  return Math.max(p.scale * 2 ** p.channels.length, p.scale * p.mosaicCell, attentionLevel(backbone, p.attention).stride);
+  // The head's grid too: its training crops are multiples of its stride, so whole pictures must be (no partial cells).
+  const head = p.head === 'disc' ? p.scale * discStride(p.headChannels) : 1;
+  return Math.max(p.scale * 2 ** p.channels.length, p.scale * p.mosaicCell, attentionLevel(backbone, p.attention).stride, head);
+}
+
+/**
+ * The border band of the head's map in its own cells (scale · stride model px): borderMargin counts cells of the
+ * error map (the first feature level's, or U-Net pixels for the pixel error), so both maps lose the same band.
+ */
+export function headBorderCells(backbone: Backbone, p: EarParams): number {
+  const errorCell = p.errorSpace === 'feature' ? featureLevel(backbone, p.featureLevels[0]).stride : p.scale;
+  return Math.round((p.borderMargin * errorCell) / (p.scale * discStride(p.headChannels)));
 }
 
 export function preprocessSpec(p: EarParams, backbone: Backbone): PreprocessSpec {
@@ -180,12 +191,14 @@ function recoverPicture(g: GraphBuilder, p: EarParams, target: string, mask: str
   return recovered;
 }
 
+function featureLevel(backbone: Backbone, level: string): FeatureSpec {
+  const f = backbone.features.find((x) => x.name === level);
+  if (!f) throw new StudioError('UNSUPPORTED', `EAR featureLevels: backbone ${backbone.name} has no level "${level}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
+  return f;
+}
+
 function featureChannels(backbone: Backbone, levels: readonly string[]): number[] {
-  return levels.map((l) => {
-    const f = backbone.features.find((x) => x.name === l);
-    if (!f) throw new StudioError('UNSUPPORTED', `EAR featureLevels: backbone ${backbone.name} has no level "${l}"; it offers ${backbone.features.map((x) => x.name).join(', ')}.`);
-    return f.channels;
-  });
+  return levels.map((l) => featureLevel(backbone, l).channels);
 }
 
 /**
@@ -202,7 +215,7 @@ export function buildEarGraph(backbone: Backbone, p: EarParams, seed: number, we
     const level = p.featureLevels[0];
     const hf = headFeatures(p) ? { x: feats[level], recovered: embedGrayBackbone(g, backbone, enlarge(g, p, recovered), [level], 'head_recovered/')[level], channels: featureChannels(backbone, [level])[0] } : undefined;
     const logits = discHead(new Net(g, seed + 1), target, recovered, p.headChannels, false, hf);
-    let prob = localMean(g, clampBorder(g, g.op('Sigmoid', [logits], {}, 'defect_probability'), p.borderMargin), p.headPool);
+    let prob = localMean(g, clampBorder(g, g.op('Sigmoid', [logits], {}, 'defect_probability'), headBorderCells(backbone, p)), p.headPool);
     if (err) {
       const onGrid = g.op('Resize', [err, '', '', g.op('Shape', [prob])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, 'error_on_head_grid');
       prob = g.op('Add', [prob, g.op('Mul', [onGrid, g.constFloat(p.headMix)])], {}, 'head_and_error');

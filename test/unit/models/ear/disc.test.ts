@@ -16,7 +16,7 @@ import { corruptBatch, cropBatch } from '../../../../src/main/models/ear/crops.j
 import { buildDiscTrainingForward, discHead } from '../../../../src/main/models/ear/disc.js';
 import { resolveParams } from '../../../../src/main/models/ear/index.js';
 import { ear } from '../../../../src/main/models/ear/index.js';
-import { buildEarGraph, recoverySession, type EarParams } from '../../../../src/main/models/ear/train.js';
+import { buildEarGraph, headBorderCells, modelMultiple, recoverySession, type EarParams } from '../../../../src/main/models/ear/train.js';
 import { adoptWeights, type WeightMap } from '../../../../src/main/models/ear/unet.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import { openSession } from '../../../../src/main/models/session.js';
@@ -140,6 +140,36 @@ describe('EAR discriminative head', () => {
     expect(alone.length).toBe(8 * 8);
     close(alone, out[prob].data as Float32Array);
   });
+  it('the border band of the head map is the error map\'s band in model pixels, counted in head cells (pixel error: U-Net pixels)', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    // 128 px input, scale 2, head stride 4: a 16 x 16 head grid of 8 px cells; 8 U-Net px = 16 model px = 2 head cells.
+    const p = resolveParams({ imageSize: 128, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], errorSpace: 'pixel', borderMargin: 8, headPool: 1, headMix: 0 } });
+    const g = buildEarGraph(backbone, p, 3);
+    const raw = g.nodes.find((n) => n.name === 'defect_probability')!.output![0];
+    // clampBorder: a Gather along the rows, then one along the columns.
+    const gatherOf = (v: string) => g.nodes.find((n) => n.opType === 'Gather' && n.input![0] === v)!.output![0];
+    const clamped = gatherOf(gatherOf(raw));
+    for (const v of [raw, clamped]) g.output(v, 'float32');
+    const rng = new Rng(6);
+    const img = new Uint8Array(3 * 128 * 128).map(() => 60 + rng.int(120));
+    const out = await run(g, { image: new ort.Tensor('uint8', img, [1, 3, 128, 128]) });
+    const [r, c] = [out[raw].data as Float32Array, out[clamped].data as Float32Array];
+    expect(out[clamped].dims).toEqual([1, 1, 16, 16]);
+    const band = 2;
+    const at = (i: number) => Math.min(Math.max(i, band), 15 - band);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(c[y * 16 + x]).toBe(r[at(y) * 16 + at(x)]);
+    // The default (feature error on block_5, stride 8 = the head's cell): the band stays borderMargin cells.
+    const d = resolveParams({ imageSize: 256, params: {} });
+    expect(headBorderCells(backbone, d)).toBe(d.borderMargin);
+  });
+
+  it('the model input is a multiple of the head\'s stride too, as the training crops are', () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const p = resolveParams({ imageSize: 128, params: { scale: 2, channels: [8, 16], head: 'disc', headChannels: [8, 16, 32, 64] } });
+    expect(modelMultiple(p, backbone) % (p.scale * 16)).toBe(0);
+    expect(modelMultiple({ ...p, head: 'none' }, backbone)).toBe(8);
+  });
+
   it("headMask 'own': stage 2 excises where the corrupted crop's own attention points, not where the clean image's mask says", async () => {
     const backbone = resolveBackbone('mobilenetv2');
     const rng = new Rng(8);

@@ -71,7 +71,7 @@ export interface KdParams {
   /** Weight λ of SSPCAB's reconstruction loss. */
   sspcabWeight: number;
   epochs: number;
-  /** Optional cap on the total number of steps (quick runs, tests). */
+  /** Optional cap on the student's steps (quick runs, tests); the head still trains `headEpochs`. */
   maxSteps?: number;
   batch: number;
   lr: number;

@@ -229,6 +229,11 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
     const skipsOn = await ear.train({ ...req, params: { ...params, inferenceSkips: [true, true] }, resume: true });
     expect((skipsOn.json.params.headLoop as { startStep: number }).startStep).toBe(0);
     expect((skipsOn.json.params.loop as { startStep: number }).startStep).toBe(40);
+    // A U-Net that trains on in the resumed run recovers differently: the finished head of its earlier weights is
+    // stale, a new head trains from step 0.
+    const further = await ear.train({ ...req, params: { ...params, steps: 60 }, resume: true });
+    expect(further.json.params.loop as { startStep: number; steps: number }).toMatchObject({ startStep: 40, steps: 60 });
+    expect((further.json.params.headLoop as { startStep: number }).startStep).toBe(0);
     expect(head.lastLoss).toBeLessThan(head.firstLoss);
   }, 120_000);
 });

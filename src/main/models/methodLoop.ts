@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';
 import { runTrainingLoop, type LoopResult, type TrainingLoopOptions } from '../engine/runtime/loop.js';
-import type { TrainRequest } from './types.js';
+import type { TrainProgressEvent, TrainRequest } from './types.js';
 
 export const METHOD_CHECKPOINT = 'checkpoint.onnx';
 
@@ -33,4 +33,12 @@ export async function runMethodLoop(
     throw new StudioError('CANCELLED', `${label} training was cancelled at step ${loop.steps} of ${o.totalSteps}${where}.`);
   }
   return loop;
+}
+
+/**
+ * One progress bar over a method's training stages (a second stage on the frozen first, as KD's and EAR's heads):
+ * a stage's 'train' events shifted by the steps of the stages `before` it, out of the `total` of all stages.
+ */
+export function stageProgress(onProgress: ((e: TrainProgressEvent) => void) | undefined, before: number, total: number): ((e: TrainProgressEvent) => void) | undefined {
+  return onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: before + e.done, total } : e));
 }

@@ -23,7 +23,7 @@ import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { serializeModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { runMethodLoop } from '../methodLoop.js';
+import { runMethodLoop, stageProgress } from '../methodLoop.js';
 import { Rng } from '../../engine/rng.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
@@ -428,10 +428,12 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   const trainer = await Trainer.create(training, { optimizerName: 'adam' });
   const stepsPerEpoch = Math.max(1, Math.ceil(train.length / p.batch));
   const totalSteps = p.epochs ? p.epochs * stepsPerEpoch : p.steps;
+  // One progress bar over both stages: the U-Net's steps, then the head's.
+  const allSteps = totalSteps + (p.head === 'disc' ? p.headSteps : 0);
   let loop: LoopResult;
   const weights: WeightMap = new Map();
   try {
-    loop = await runMethodLoop('EAR', input, {
+    loop = await runMethodLoop('EAR', { ...input, onProgress: stageProgress(input.onProgress, 0, allSteps) }, {
       trainer,
       forward: fwd.model,
       totalSteps,
@@ -454,7 +456,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
     try {
       const featureCount = headFeatures(p) ? featureChannels(backbone, [p.featureLevels[0]])[0] : 0;
       // A head checkpoint learnt the recoveries of the U-Net as it was then: stale once the U-Net trained in this run.
-      const headReq = { ...input, resume: input.resume && loop.startStep >= loop.steps };
+      const headReq = { ...input, resume: input.resume && loop.startStep >= loop.steps, onProgress: stageProgress(input.onProgress, totalSteps, allSteps) };
       const disc = await trainDisc(headReq, pictures, { channels: p.headChannels, anomalyProbability: p.headAnomaly, steps: p.headSteps, lr: p.headLr, batch: p.batch, featureChannels: featureCount, mask: p.headMask, recovery: `k${p.inferenceSkips.map(Number).join('')}-p${p.unetPad}` }, crop, p.mosaicCell, seed, session.recover);
       for (const [k, v] of disc.weights) weights.set(k, v);
       headLoop = disc.loop;

@@ -20,6 +20,7 @@ import { buildEarGraph, headBorderCells, modelMultiple, recoverySession, type Ea
 import { adoptWeights, type WeightMap } from '../../../../src/main/models/ear/unet.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import { openSession } from '../../../../src/main/models/session.js';
+import type { TrainProgressEvent } from '../../../../src/main/models/types.js';
 import { makeBlobDataset } from '../synthetic.js';
 
 const S = 32;
@@ -210,8 +211,17 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
     const workDir = path.join(tmp, 'work');
     const ac = new AbortController();
     const req = { root: data, summary, split, seed: 0, imageSize: 64, params, workDir };
-    // Stage 1 reports 'train' events of 40 steps, stage 2 of 60: cancel at stage 2's step 30.
-    await expect(ear.train({ ...req, signal: ac.signal, onProgress: (e) => e.stage === 'train' && e.total === 60 && e.done >= 30 && ac.abort() })).rejects.toThrow(/EAR head training was cancelled/);
+    // One progress bar over both stages (40 U-Net steps, then 60 head steps): cancel at the head's step 30.
+    const bar: { done: number; total: number }[] = [];
+    const onProgress = (e: TrainProgressEvent) => {
+      if (e.stage !== 'train') return;
+      bar.push({ done: e.done, total: e.total });
+      if (e.done >= 70) ac.abort();
+    };
+    await expect(ear.train({ ...req, signal: ac.signal, onProgress })).rejects.toThrow(/EAR head training was cancelled/);
+    expect(bar.every((e) => e.total === 100)).toBe(true);
+    expect(bar.every((e, i) => i === 0 || e.done >= bar[i - 1].done)).toBe(true);
+    expect(bar.some((e) => e.done === 40)).toBe(true);
     const resumed = await ear.train({ ...req, resume: true });
     const head = resumed.json.params.headLoop as { steps: number; startStep: number; firstLoss: number; lastLoss: number };
     expect(head.steps).toBe(60);

@@ -11,8 +11,9 @@
  * - ear.magnetic_tile.mosaic_cell_16: mosaic blocks of 16 U-Net pixels instead of 4 (a coarser hint).
  * - ear.magnetic_tile.error_pixel: the pixel-space error map (|x − x̂| + SSIM) instead of the feature-space one.
  * - ear.magnetic_tile.feature_loss: the U-Net trained with the perceptual term (featureLossWeight 0.05) as well.
- * - ear.magnetic_tile.denoise / head_disc / head_disc_features: the denoising recovery (denoise 0.5), and on it the
- *   discriminative head, on pixels or also on the backbone's block_5 features (train_s covers both stages).
+ * - ear.magnetic_tile.denoise / head_disc / head_disc_features: the denoising recovery (denoise 0.5) with the error
+ *   map alone (head 'none'), and on it the discriminative head, on pixels or also on the backbone's block_5 features
+ *   (train_s covers both stages). Every other record runs the default, head included.
  * - ear.elpv: ELPV cells image AUROC.
  * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
@@ -45,7 +46,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   // The perceptual training term through the frozen backbone (README run I).
   feature_loss: { featureLossWeight: 0.05 },
   // Session 6: the denoising recovery, and the discriminative head (disc.ts) on it (README run L).
-  denoise: { denoise: 0.5 },
+  // head 'none': since the head became the default, { denoise: 0.5 } alone was head_disc again.
+  denoise: { denoise: 0.5, head: 'none' },
   head_disc: { denoise: 0.5, head: 'disc' },
   head_disc_features: { denoise: 0.5, head: 'disc', headFeatures: true },
 };

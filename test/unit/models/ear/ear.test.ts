@@ -17,7 +17,7 @@ import { embedBackbone } from '../../../../src/main/models/backbones/embed.js';
 import { channelMeans, embedGrayBackbone, featureError, featureSquaredDiffs, grayStem, grayToRgb, localMean } from '../../../../src/main/models/ear/featureError.js';
 import { anomalyMapAndScore } from '../../../../src/main/models/patchcore/anomalyMap.js';
 import { obfuscate, selectMask } from '../../../../src/main/models/ear/mask.js';
-import { buildEarGraph, buildEarTrainingForward, type EarParams } from '../../../../src/main/models/ear/train.js';
+import { buildEarGraph, buildEarTrainingForward, makeBatchFor, type EarParams } from '../../../../src/main/models/ear/train.js';
 import { MAP_OUTPUT, SCORE_OUTPUT, writeModelFolder } from '../../../../src/main/models/modelFolder.js';
 import { splitForTraining } from '../../../../src/main/models/split.js';
 import { openSession } from '../../../../src/main/models/session.js';
@@ -299,6 +299,22 @@ describe('EAR training', () => {
     }
     const tail = losses.slice(-5).reduce((a, b) => a + b) / 5;
     expect(tail).toBeLessThan(0.7 * losses[0]);
+  });
+
+  it('denoise: the U-Net input gets synthetic defects in some crops while target and mask stay those of the run without it', () => {
+    const rng = new Rng(3);
+    const pictures = [0, 1].map(() => ({ w: 48, h: 40, target: new Float32Array(48 * 40).map(() => 0.5 + 0.2 * rng.normal()), mask: new Float32Array(48 * 40).map(() => rng.int(2)) }));
+    const plain = makeBatchFor(pictures, small({ batch: 8 }), 32, 4)(7);
+    const noisy = makeBatchFor(pictures, small({ batch: 8, denoise: 0.5 }), 32, 4)(7);
+    expect(plain.corrupted).toBeUndefined();
+    expect(Array.from(noisy.target.data as Float32Array)).toEqual(Array.from(plain.target.data as Float32Array));
+    expect(Array.from(noisy.mask.data as Float32Array)).toEqual(Array.from(plain.mask.data as Float32Array));
+    const [t, c] = [noisy.target.data as Float32Array, noisy.corrupted.data as Float32Array];
+    const changed = Array.from({ length: 8 }, (_, b) => t.subarray(b * 1024, (b + 1) * 1024).some((v, i) => v !== c[b * 1024 + i]));
+    expect(changed.some((x) => x)).toBe(true);
+    expect(changed.every((x) => x)).toBe(false);
+    // The training graph reads the corrupted picture as its input, the clean one as its target.
+    expect(buildEarTrainingForward(small({ batch: 8, denoise: 0.5 }), 1).model.graph!.input!.map((i) => i.name)).toEqual(['target', 'mask', 'corrupted']);
   });
 
   it('the perceptual term goes through the frozen backbone: only U-Net weights train, and it decreases', async () => {

@@ -1,7 +1,7 @@
 /**
  * Synthetic anomalies for methods trained on good images only (DeSTSeg, Zhang et al., CVPR 2023; masks in the spirit
  * of DRAEM's Perlin regions): KD's denoising student, and any head that learns to segment defects from good images
- * with pasted-in ones. Applied in place to one planar crop [3, S, S] in the training crops' unit space (photometric
+ * with pasted-in ones. Applied in place to one planar crop [channels, S, S] (3, or 1 for gray pictures) in the training crops' unit space (photometric
  * standardisation: mean ≈ 0.5, std ≈ 0.2, not clamped); the returned mask is the pixel-exact target. Shapes follow magnetic tile's defects: smooth blobs (Perlin-like value noise above a threshold)
  * filled with another image's texture, noise or a brightness shift; thin dark random-walk lines (cracks); small dark
  * discs (blowholes). Every random choice comes from the Rng passed in: deterministic under a seed.

@@ -1,7 +1,8 @@
 /**
  * EAR, Excision And Recovery (seed 002, METHODS.md): one deterministic attention mask per image, the excised
  * region obfuscated as a mosaic hint, a U-Net with per-level switchable skips (all on in training, shallow off at
- * inference) recovers the picture; the recovery error is the anomaly map. See README.md for the measured choices.
+ * inference) recovers the picture; the anomaly map is a discriminative head's defect probability on picture and
+ * recovery plus 0.3 × the recovery error (head 'none': the error alone). See README.md for the measured choices.
  */
 import { StudioError } from '../../../shared/errors.js';
 import { resolveBackbone } from '../backbones/index.js';

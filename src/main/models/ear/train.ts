@@ -12,6 +12,8 @@
  *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map (feature space, featureError.ts;
  *     or |x - x̂| + w·(1 - SSIM)/2) -> PatchCore's resize + Gaussian smoothing as two MatMuls (patchcore/anomalyMap.ts upsampleAndSmooth)
  *     + max / top-fraction score (anomalyMap.ts mapScore). One pass per image.
+ *   head 'disc' (the default): stage 2 trains a discriminative head on the frozen recovery (disc.ts); the map is its
+ *     defect probability + headMix × the error map.
  */
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';

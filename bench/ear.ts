@@ -17,8 +17,8 @@
  * - ear.elpv: ELPV cells image AUROC.
  * - ear.train_200: training on the first 200 training images (target <= 15 min), with peak RSS.
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
- * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the training
- * steps (quick runs); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
+ * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the U-Net's
+ * training steps (quick runs; the head's are BENCH_EAR_PARAMS='{"headSteps":N}'); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
  * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
@@ -52,9 +52,19 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   head_disc_features: { denoise: 0.5, head: 'disc', headFeatures: true },
 };
 
+type LoopFigures = { steps: number; seconds: number; firstLoss: number; lastLoss: number };
+
 function loopFields(params: Record<string, unknown>) {
-  const loop = params.loop as { steps: number; seconds: number; firstLoss: number; lastLoss: number };
-  return { steps: loop.steps, loop_s: Math.round(loop.seconds), first_loss: r4(loop.firstLoss), last_loss: r4(loop.lastLoss) };
+  const loop = params.loop as LoopFigures;
+  const head = params.headLoop as LoopFigures | undefined;
+  return {
+    steps: loop.steps,
+    loop_s: Math.round(loop.seconds),
+    first_loss: r4(loop.firstLoss),
+    last_loss: r4(loop.lastLoss),
+    // Stage 2 (the discriminative head), absent with head 'none'.
+    ...(head ? { head_steps: head.steps, head_loop_s: Math.round(head.seconds), head_first_loss: r4(head.firstLoss), head_last_loss: r4(head.lastLoss) } : {}),
+  };
 }
 
 async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<void> {

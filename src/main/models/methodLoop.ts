@@ -7,7 +7,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.js';
+import { probeShapes } from '../engine/autodiff/shapes.js';
+import type { ModelProto } from '../engine/onnx/proto.js';
+import { buildTrainingModel } from '../engine/optim/trainingGraph.js';
 import { runTrainingLoop, type LoopResult, type TrainingLoopOptions } from '../engine/runtime/loop.js';
+import { Trainer } from '../engine/runtime/trainer.js';
 import type { TrainProgressEvent, TrainRequest } from './types.js';
 
 export const METHOD_CHECKPOINT = 'checkpoint.onnx';
@@ -41,4 +45,34 @@ export async function runMethodLoop(
  */
 export function stageProgress(onProgress: ((e: TrainProgressEvent) => void) | undefined, before: number, total: number): ((e: TrainProgressEvent) => void) | undefined {
   return onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: before + e.done, total } : e));
+}
+
+/** A method's forward training graph: the parameters to train, the loss output and the loss terms it reports. */
+export interface TrainingForward {
+  model: ModelProto;
+  params: string[];
+  loss: string;
+  terms: string[];
+}
+
+/**
+ * Adam on `fwd`'s parameters through runMethodLoop, shapes probed on step 0's batch: the trained state (parameters
+ * and BN statistics, copied out before the trainer is released) and the loop.
+ */
+export async function trainForwardWithAdam(
+  label: string,
+  req: MethodLoopRequest,
+  fwd: TrainingForward,
+  o: Omit<TrainingLoopOptions, 'trainer' | 'forward' | 'checkpointFile' | 'resume' | 'signal' | 'onProgress'>,
+): Promise<{ weights: Map<string, { dims: number[]; data: Float32Array }>; loop: LoopResult }> {
+  const shapes = await probeShapes(fwd.model, await o.makeBatch(0));
+  const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
+  const trainer = await Trainer.create(training, { optimizerName: 'adam' });
+  try {
+    const loop = await runMethodLoop(label, req, { ...o, trainer, forward: fwd.model });
+    const weights = new Map([...trainer.stateTensors()].map(([k, v]) => [k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) }]));
+    return { weights, loop };
+  } finally {
+    await trainer.release();
+  }
 }

@@ -18,12 +18,9 @@ import { Net, batchNorm, conv2d } from '../../engine/layers/index.js';
 import { focalLoss, probabilityL1Loss } from '../../engine/layers/segLoss.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import type { ModelProto } from '../../engine/onnx/proto.js';
-import { probeShapes } from '../../engine/autodiff/shapes.js';
-import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
-import { runMethodLoop, type MethodLoopRequest } from '../methodLoop.js';
+import { trainForwardWithAdam, type MethodLoopRequest } from '../methodLoop.js';
 import { corruptBatch, cropBatch, type Picture } from './crops.js';
 import type { WeightMap } from './unet.js';
 
@@ -141,27 +138,12 @@ export function makeDiscBatchFor(pictures: Picture[], o: DiscOptions, crop: numb
 
 /** Stage 2: trains the head on the frozen recovery; returns its weights (parameters and BN statistics) and the loop. */
 export async function trainDisc(req: MethodLoopRequest, pictures: Picture[], o: DiscOptions, crop: number, align: number, seed: number, recover: RecoverCrops): Promise<{ weights: WeightMap; loop: LoopResult }> {
-  const fwd = buildDiscTrainingForward(o, seed);
-  const makeBatch = makeDiscBatchFor(pictures, o, crop, align, seed, recover);
-  const shapes = await probeShapes(fwd.model, await makeBatch(0));
-  const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
-  const trainer = await Trainer.create(training, { optimizerName: 'adam' });
-  const stepsPerEpoch = Math.max(1, Math.ceil(pictures.length / o.batch));
-  const weights: WeightMap = new Map();
-  try {
-    const loop = await runMethodLoop('EAR head', { ...req, workDir: req.workDir ? path.join(req.workDir, discDirName(o)) : undefined }, {
-      trainer,
-      forward: fwd.model,
-      totalSteps: o.steps,
-      stepsPerEpoch,
-      batchImages: o.batch,
-      makeBatch,
-      lr: cosineSchedule(o.lr, o.steps, { warmup: Math.min(50, Math.floor(o.steps / 10)), floor: 0.05 }),
-      reportEvery: 10,
-    });
-    for (const [k, v] of trainer.stateTensors()) weights.set(k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) });
-    return { weights, loop };
-  } finally {
-    await trainer.release();
-  }
+  return trainForwardWithAdam('EAR head', { ...req, workDir: req.workDir ? path.join(req.workDir, discDirName(o)) : undefined }, buildDiscTrainingForward(o, seed), {
+    totalSteps: o.steps,
+    stepsPerEpoch: Math.max(1, Math.ceil(pictures.length / o.batch)),
+    batchImages: o.batch,
+    makeBatch: makeDiscBatchFor(pictures, o, crop, align, seed, recover),
+    lr: cosineSchedule(o.lr, o.steps, { warmup: Math.min(50, Math.floor(o.steps / 10)), floor: 0.05 }),
+    reportEvery: 10,
+  });
 }

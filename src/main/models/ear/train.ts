@@ -8,7 +8,7 @@
  *   training: the attention mask of every training image is computed once; each step takes `batch` random crops
  *     (seeded by seed + step, so a resumed run sees the same batches) of target + mask, adds `randomBoxes`
  *     random rectangles to the mask, flips, and trains  mosaic-hint -> U-Net (all skips on) -> recovered  with
- *     L1 + SSIM loss through the engine (buildTrainingModel, Trainer, runTrainingLoop: checkpoints, resume, cancel).
+ *     L1 + SSIM loss through the engine (methodLoop.ts trainForwardWithAdam: Adam, checkpoints, resume, cancel).
  *   model.onnx: front -> hint -> U-Net (inferenceSkips, shallow off) -> error map (feature space, featureError.ts;
  *     or |x - x̂| + w·(1 - SSIM)/2) -> PatchCore's resize + Gaussian smoothing as two MatMuls (patchcore/anomalyMap.ts upsampleAndSmooth)
  *     + max / top-fraction score (anomalyMap.ts mapScore). One pass per image.
@@ -19,15 +19,12 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ImageRecord } from '../../../shared/dataset.js';
 import { StudioError } from '../../../shared/errors.js';
-import { probeShapes } from '../../engine/autodiff/shapes.js';
 import { Net } from '../../engine/layers/index.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { serializeModel, type ModelProto } from '../../engine/onnx/proto.js';
-import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { runMethodLoop, stageProgress } from '../methodLoop.js';
+import { stageProgress, trainForwardWithAdam } from '../methodLoop.js';
 import { Rng } from '../../engine/rng.js';
-import { Trainer } from '../../engine/runtime/trainer.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import { pairedPass } from '../backbones/embed.js';
 import type { Backbone, FeatureSpec } from '../backbones/types.js';
@@ -423,32 +420,18 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   if (crop < unit) throw new StudioError('BAD_REQUEST', `EAR: the training pictures (${smallest} px after scale ${p.scale}) are smaller than the U-Net's ${unit} px grid; raise --image-size.`);
 
   t0 = performance.now();
-  const fwd = buildEarTrainingForward(p, seed, backbone);
-  const makeBatch = makeBatchFor(pictures, p, crop, seed);
-  const shapes = await probeShapes(fwd.model, makeBatch(0));
-  const training = buildTrainingModel(fwd.model, { loss: fwd.loss, optimizer: { kind: 'adam' }, shapes, params: fwd.params, reportOutputs: fwd.terms });
-  const trainer = await Trainer.create(training, { optimizerName: 'adam' });
   const stepsPerEpoch = Math.max(1, Math.ceil(train.length / p.batch));
   const totalSteps = p.epochs ? p.epochs * stepsPerEpoch : p.steps;
   // One progress bar over both stages: the U-Net's steps, then the head's.
   const allSteps = totalSteps + (p.head === 'disc' ? p.headSteps : 0);
-  let loop: LoopResult;
-  const weights: WeightMap = new Map();
-  try {
-    loop = await runMethodLoop('EAR', { ...input, onProgress: stageProgress(input.onProgress, 0, allSteps) }, {
-      trainer,
-      forward: fwd.model,
-      totalSteps,
-      stepsPerEpoch,
-      batchImages: p.batch,
-      makeBatch,
-      lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(50, Math.floor(totalSteps / 10)), floor: 0.05 }),
-      reportEvery: 10,
-    });
-    for (const [k, v] of trainer.stateTensors()) weights.set(k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) });
-  } finally {
-    await trainer.release();
-  }
+  const { weights, loop }: { weights: WeightMap; loop: LoopResult } = await trainForwardWithAdam('EAR', { ...input, onProgress: stageProgress(input.onProgress, 0, allSteps) }, buildEarTrainingForward(p, seed, backbone), {
+    totalSteps,
+    stepsPerEpoch,
+    batchImages: p.batch,
+    makeBatch: makeBatchFor(pictures, p, crop, seed),
+    lr: cosineSchedule(p.lr, totalSteps, { warmup: Math.min(50, Math.floor(totalSteps / 10)), floor: 0.05 }),
+    reportEvery: 10,
+  });
   timings.trainSeconds = (performance.now() - t0) / 1000;
 
   let headLoop: LoopResult | undefined;

@@ -164,6 +164,28 @@ describe('EAR discriminative head', () => {
     expect(headBorderCells(backbone, d)).toBe(d.borderMargin);
   });
 
+  it('headMix: the map adds headMix x the error map the model without a head scores, on the head grid', async () => {
+    const backbone = resolveBackbone('mobilenetv2');
+    const params = { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], headChannels: [8, 16], borderMargin: 1, headPool: 1 };
+    const withHead = buildEarGraph(backbone, resolveParams({ imageSize: 64, params: { ...params, head: 'disc', headMix: 0.3 } }), 3);
+    const alone = buildEarGraph(backbone, resolveParams({ imageSize: 64, params: { ...params, head: 'none' } }), 3);
+    const sum = withHead.nodes.find((n) => n.name === 'head_and_error')!;
+    const prob = sum.input![0];
+    withHead.output(prob, 'float32');
+    withHead.output(sum.output![0], 'float32');
+    // The error map as it enters the smoothing (errorNorm 'mean': the relative error).
+    const err = alone.nodes.find((n) => n.name === 'relative_error')!.output![0];
+    alone.output(err, 'float32');
+    const rng = new Rng(9);
+    const image = new ort.Tensor('uint8', new Uint8Array(3 * 64 * 64).map(() => 60 + rng.int(120)), [1, 3, 64, 64]);
+    const h = await run(withHead, { image });
+    const e = (await run(alone, { image }))[err];
+    expect(e.dims).toEqual(h[prob].dims);
+    const [p, m, ev] = [h[prob].data as Float32Array, h[sum.output![0]].data as Float32Array, e.data as Float32Array];
+    expect(ev.some((v) => v > 0.1)).toBe(true);
+    for (let i = 0; i < m.length; i++) expect(m[i]).toBeCloseTo(p[i] + 0.3 * ev[i], 5);
+  });
+
   it('the model input is a multiple of the head\'s stride too, as the training crops are', () => {
     const backbone = resolveBackbone('mobilenetv2');
     const p = resolveParams({ imageSize: 128, params: { scale: 2, channels: [8, 16], head: 'disc', headChannels: [8, 16, 32, 64] } });

@@ -17,13 +17,10 @@
 import { batchNorm, conv2d, Net } from '../../engine/layers/index.js';
 import { focalLoss, probabilityL1Loss } from '../../engine/layers/segLoss.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
-import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
-import { probeShapes } from '../../engine/autodiff/shapes.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { Trainer } from '../../engine/runtime/trainer.js';
 import type { TypedArray } from '../../engine/onnx/proto.js';
 import type { FeatureSpec } from '../backbones/types.js';
-import { runMethodLoop, type MethodLoopRequest } from '../methodLoop.js';
+import { trainForwardWithAdam, type MethodLoopRequest } from '../methodLoop.js';
 import { openSession, ort } from '../session.js';
 
 const EPS = 1e-6;
@@ -76,7 +73,7 @@ export function buildHeadTrainingForward(inC: number, width: number, batch: numb
   g.output('loss', 'float32', []);
   const terms = [focal, l1];
   for (const t of terms) g.output(t, 'float32', []);
-  return { model: g.build(), terms, params: net.params };
+  return { model: g.build(), loss: 'loss', terms, params: net.params };
 }
 
 /**
@@ -138,27 +135,14 @@ export async function trainSegHead(o: SegHeadTrainOptions): Promise<SegHeadTrain
       const mask = c.mask ? poolMask(c.mask, o.batch, o.crop, o.stride, o.maskRule) : new Float32Array(o.batch * side * side);
       return { head_input: out.head_input, mask: new ort.Tensor('float32', mask, [o.batch, 1, side, side]) };
     };
-    const forward = buildHeadTrainingForward(o.inC, o.width, o.batch, side, side, o.seed);
-    const shapes = await probeShapes(forward.model, await makeBatch(0));
-    const training = buildTrainingModel(forward.model, { loss: 'loss', optimizer: { kind: 'adam' }, shapes, params: forward.params, reportOutputs: forward.terms });
-    const trainer = await Trainer.create(training, { optimizerName: 'adam' });
-    try {
-      const loop = await runMethodLoop('KD segmentation head', o.req, {
-        trainer,
-        forward: forward.model,
-        totalSteps: o.steps,
-        stepsPerEpoch: o.stepsPerEpoch,
-        batchImages: o.batch,
-        makeBatch,
-        lr: cosineSchedule(o.lr, o.steps, { warmup: Math.min(20, Math.floor(o.steps / 10)), floor: 0.05 }),
-        reportEvery: Math.max(1, Math.min(10, o.stepsPerEpoch)),
-      });
-      // Copies: the trainer's buffers are released below.
-      const weights = new Map([...trainer.stateTensors()].map(([k, v]) => [k, { dims: v.dims, data: Float32Array.from(v.data as Float32Array) }]));
-      return { weights, loop };
-    } finally {
-      await trainer.release();
-    }
+    return await trainForwardWithAdam('KD segmentation head', o.req, buildHeadTrainingForward(o.inC, o.width, o.batch, side, side, o.seed), {
+      totalSteps: o.steps,
+      stepsPerEpoch: o.stepsPerEpoch,
+      batchImages: o.batch,
+      makeBatch,
+      lr: cosineSchedule(o.lr, o.steps, { warmup: Math.min(20, Math.floor(o.steps / 10)), floor: 0.05 }),
+      reportEvery: Math.max(1, Math.min(10, o.stepsPerEpoch)),
+    });
   } finally {
     await session.release();
   }

@@ -19,7 +19,7 @@ import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { arrayToTensor, serializeModel, type ModelProto, type TypedArray } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { runMethodLoop } from '../methodLoop.js';
+import { runMethodLoop, stageProgress } from '../methodLoop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
 import { pairedPass } from '../backbones/embed.js';
@@ -466,7 +466,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   let loop: LoopResult;
   try {
     // One progress bar over both stages: the student's steps, then the head's.
-    const studentProgress = withHead && onProgress ? (e: TrainProgressEvent) => onProgress(e.stage === 'train' ? { ...e, total: e.total + headSteps } : e) : onProgress;
+    const studentProgress = withHead ? stageProgress(onProgress, 0, totalSteps + headSteps) : onProgress;
     loop = await runMethodLoop('KD', { ...input, onProgress: studentProgress }, {
       trainer,
       forward: forward.model,
@@ -488,7 +488,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
           workDir: input.workDir ? path.join(input.workDir, headDirName(p)) : undefined,
           // A head checkpoint read features of the student as it was then: stale once the student trained in this run.
           resume: input.resume && loop.startStep >= loop.steps,
-          onProgress: onProgress && ((e) => onProgress(e.stage === 'train' ? { ...e, done: totalSteps + e.done, total: totalSteps + headSteps } : e)),
+          onProgress: stageProgress(onProgress, totalSteps, totalSteps + headSteps),
         },
         featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop)),
         // Its own crops (another seed than the student's), every crop through the frozen pair as the head sees it.

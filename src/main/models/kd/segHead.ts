@@ -33,18 +33,22 @@ function l2Normalise(g: GraphBuilder, x: string): string {
   return g.op('Div', [x, norm]);
 }
 
-/** Channels of the head's input: every level's channels. */
-export function headInputChannels(levels: FeatureSpec[]): number {
-  return levels.reduce((s, l) => s + l.channels, 0);
+/** Channels of the head's input: every level's channels, twice with the teacher's own features (`withTeacher`). */
+export function headInputChannels(levels: FeatureSpec[], withTeacher = false): number {
+  return levels.reduce((s, l) => s + l.channels, 0) * (withTeacher ? 2 : 1);
 }
 
 /**
  * The head's input [N, Σ C_l, h_0, w_0] from teacher and student level features (finest first, strides powers of two
  * of the finest; inputs are multiples of the deepest stride, so each resize is an exact integer factor).
+ * `withTeacher` adds each level's normalised teacher features T̂ after T̂ ⊙ Ŝ: what the part looks like, not only
+ * where the pair disagrees (PatchCore separates defects from the teacher's features alone).
  */
-export function discrepancyFeatures(g: GraphBuilder, levels: FeatureSpec[], teacher: string[], student: string[]): string {
+export function discrepancyFeatures(g: GraphBuilder, levels: FeatureSpec[], teacher: string[], student: string[], withTeacher = false): string {
   const parts = levels.map((l, i) => {
-    const product = g.op('Mul', [l2Normalise(g, teacher[i]), l2Normalise(g, student[i])], {}, `discrepancy_${i}`);
+    const t = l2Normalise(g, teacher[i]);
+    const disagreement = g.op('Mul', [t, l2Normalise(g, student[i])], {}, `discrepancy_${i}`);
+    const product = withTeacher ? g.op('Concat', [disagreement, t], { axis: 1 }) : disagreement;
     const factor = l.stride / levels[0].stride;
     if (factor === 1) return product;
     return g.op('Resize', [product, '', g.constFloat([1, 1, factor, factor])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, `discrepancy_up_${i}`);

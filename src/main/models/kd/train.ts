@@ -114,6 +114,8 @@ export interface KdParams {
   headAnomalyRate?: number;
   /** Head: how the pixel mask becomes the target on its grid (segHead.ts poolMask). */
   headMaskRule?: 'any' | 'half';
+  /** Head: also reads the teacher's normalised features, not only T̂ ⊙ Ŝ (segHead.ts discrepancyFeatures). */
+  headTeacher?: boolean;
 }
 
 /** Head settings where KdParams leaves them out. */
@@ -270,19 +272,19 @@ function levelMapsGraph(g: GraphBuilder, backbone: Backbone, cfg: StudentConfig,
   const image = g.input(INPUT_NAME, 'uint8', ['N', 3, 'H', 'W']);
   const unit = imageToUnit(g, image, p.photometric);
   const { teacher, student, net } = frozenPair(g, backbone, cfg, unit, seed);
-  const logits = withHead ? buildSegHead(net, discrepancyFeatures(g, cfg.levels, teacher, student), headInputChannels(cfg.levels), p.headWidth ?? HEAD_DEFAULTS.headWidth, false) : undefined;
+  const logits = withHead ? buildSegHead(net, discrepancyFeatures(g, cfg.levels, teacher, student, p.headTeacher), headInputChannels(cfg.levels, p.headTeacher), p.headWidth ?? HEAD_DEFAULTS.headWidth, false) : undefined;
   setTrained(g, net, weights);
   return { image, logits, maps: cfg.levels.map((_, i) => cosineDistance(g, localMean(g, teacher[i], p.featurePool), localMean(g, student[i], p.featurePool))) };
 }
 
 /** Stage 2's frozen part: unit crops [B,3,c,c] -> head_input (segHead.ts discrepancyFeatures) with the trained student. */
-export function buildHeadFeatureModel(backbone: Backbone, cfg: StudentConfig, weights: Weights, seed: number, batch: number, crop: number): ModelProto {
+export function buildHeadFeatureModel(backbone: Backbone, cfg: StudentConfig, weights: Weights, seed: number, batch: number, crop: number, withTeacher = false): ModelProto {
   const g = new GraphBuilder('kd_head_features');
   const unit = g.input('unit', 'float32', [batch, 3, crop, crop]);
   const { teacher, student, net } = frozenPair(g, backbone, cfg, unit, seed);
   setTrained(g, net, weights);
-  g.node('Identity', [discrepancyFeatures(g, cfg.levels, teacher, student)], {}, { outputs: ['head_input'] });
-  g.output('head_input', 'float32', [batch, headInputChannels(cfg.levels), 'h', 'w']);
+  g.node('Identity', [discrepancyFeatures(g, cfg.levels, teacher, student, withTeacher)], {}, { outputs: ['head_input'] });
+  g.output('head_input', 'float32', [batch, headInputChannels(cfg.levels, withTeacher), 'h', 'w']);
   return g.build();
 }
 
@@ -490,13 +492,13 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
           resume: input.resume && loop.startStep >= loop.steps,
           onProgress: stageProgress(onProgress, totalSteps, totalSteps + headSteps),
         },
-        featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop)),
+        featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop, p.headTeacher)),
         // Its own crops (another seed than the student's), every crop through the frozen pair as the head sees it.
         crops: makeCropFn(images, batch, crop, stepsPerEpoch, seed + 7777, p.headAnomalyRate ?? HEAD_DEFAULTS.headAnomalyRate, p.denoiseAnomalies ?? 1),
         batch,
         crop,
         stride: cfg.levels[0].stride,
-        inC: headInputChannels(cfg.levels),
+        inC: headInputChannels(cfg.levels, p.headTeacher),
         width: p.headWidth ?? HEAD_DEFAULTS.headWidth,
         steps: headSteps,
         stepsPerEpoch,
@@ -534,7 +536,7 @@ export function headDirName(p: KdParams): string {
   // Each setting resolved as trainKd resolves it (`??`: a key present but undefined must not name another folder);
   // denoiseAnomalies sets the anomalies per head crop too.
   const h = (k: keyof typeof HEAD_DEFAULTS) => p[k] ?? HEAD_DEFAULTS[k];
-  return `head-e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}`;
+  return `head-e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}${p.headTeacher ? '-teacher' : ''}`;
 }
 
 function loopSummary(loop: LoopResult): KdTrained['loop'] {

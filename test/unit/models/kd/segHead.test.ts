@@ -117,12 +117,13 @@ describe('KD segmentation head (DeSTSeg stage 2)', () => {
     expect(trained).toBeGreaterThan(untrained + 0.2);
   }, 120_000);
 
-  it('the exported model contains the head and matches the training path (features session + head)', async () => {
-    const headWeights = initializers(buildHeadTrainingForward(headInputChannels(cfg.levels), p.headWidth!, BATCH, 8, 8, 3).model, 'head.');
+  for (const headTeacher of [false, true]) it(`the exported model contains the head and matches the training path (features session + head), headTeacher ${headTeacher}`, async () => {
+    const withTeacher: KdParams = { ...p, headTeacher };
+    const headWeights = initializers(buildHeadTrainingForward(headInputChannels(cfg.levels, headTeacher), withTeacher.headWidth!, BATCH, 8, 8, 3).model, 'head.');
     // Non-trivial BN statistics, so eval mode is exercised.
     for (const [k, v] of headWeights) if (k.endsWith('.running_mean')) v.data = Float32Array.from({ length: v.data.length }, (_, i) => 0.01 * (i % 5));
     const weights: Weights = new Map([...studentWeights, ...headWeights]);
-    const exported = buildInferenceModel(backbone, cfg, p, weights, 0, undefined, true);
+    const exported = buildInferenceModel(backbone, cfg, withTeacher, weights, 0, undefined, true);
     expect((exported.graph!.initializer ?? []).some((t) => t.name === 'head.logit.weight')).toBe(true);
     const img = images[2];
     const { session } = await openSession(serializeModel(exported), 'kd export');
@@ -140,8 +141,11 @@ describe('KD segmentation head (DeSTSeg stage 2)', () => {
     for (const v of img.data) q += (v / 255 - mean) ** 2;
     const std = Math.sqrt(q / img.data.length + 1e-6);
     const unit = Float32Array.from(img.data, (v) => (v * 0.2) / std / 255 + 0.5 - (0.2 * mean) / std);
-    const featureModel = serializeModel(buildHeadFeatureModel(backbone, cfg, studentWeights, 0, 1, CROP));
-    const fromTraining = await headProbability(headWeights, await headInputOf(featureModel, unit, 1, CROP));
+    const featureModel = serializeModel(buildHeadFeatureModel(backbone, cfg, studentWeights, 0, 1, CROP, headTeacher));
+    const headInput = await headInputOf(featureModel, unit, 1, CROP);
+    // With the teacher's features the input doubles: T̂ ⊙ Ŝ and T̂ per level.
+    expect(headInput.dims[1]).toBe((cfg.levels[0].channels + cfg.levels[1].channels) * (headTeacher ? 2 : 1));
+    const fromTraining = await headProbability(headWeights, headInput);
     expect(fromExport.length).toBe(fromTraining.length);
     let maxDiff = 0;
     for (let i = 0; i < fromExport.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fromExport[i] - fromTraining[i]));

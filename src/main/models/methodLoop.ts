@@ -39,6 +39,13 @@ export async function runMethodLoop(
   return loop;
 }
 
+/** What a method records of a finished training loop in model.json (and the bench records). */
+export type LoopSummary = Pick<LoopResult, 'steps' | 'startStep' | 'stoppedBy' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+
+export function loopSummary(loop: LoopResult): LoopSummary {
+  return { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null };
+}
+
 /**
  * One progress bar over a method's training stages (a second stage on the frozen first, as KD's and EAR's heads):
  * a stage's 'train' events shifted by the steps of the stages `before` it, out of the `total` of all stages.

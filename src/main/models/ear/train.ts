@@ -23,7 +23,7 @@ import { Net } from '../../engine/layers/index.js';
 import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { serializeModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { stageProgress, trainForwardWithAdam } from '../methodLoop.js';
+import { loopSummary, stageProgress, trainForwardWithAdam, type LoopSummary } from '../methodLoop.js';
 import { Rng } from '../../engine/rng.js';
 import { preprocessImage, type PreprocessSpec } from '../../data/preprocess.js';
 import { pairedPass } from '../backbones/embed.js';
@@ -395,9 +395,9 @@ export interface EarTrainInput {
 export interface EarTrained {
   onnx: Uint8Array;
   valScores: { path: string; label: string; score: number }[];
-  loop: Pick<LoopResult, 'steps' | 'startStep' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  loop: LoopSummary;
   /** Stage 2 (p.head 'disc'). */
-  headLoop?: EarTrained['loop'];
+  headLoop?: LoopSummary;
   crop: number;
   timings: Record<string, number>;
 }
@@ -481,8 +481,6 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   timings.validateSeconds = (performance.now() - t0) / 1000;
   return { onnx, valScores, crop, timings, loop: loopSummary(loop), ...(headLoop ? { headLoop: loopSummary(headLoop) } : {}) };
 }
-
-const loopSummary = (l: LoopResult): EarTrained['loop'] => ({ steps: l.steps, startStep: l.startStep, seconds: l.seconds, firstLoss: l.losses[0] ?? null, lastLoss: l.losses.at(-1) ?? null });
 
 /** The frozen recovery of training crops as the exported model computes it (inference skips, padding), for stage 2. */
 export async function recoverySession(p: EarParams, seed: number, weights: WeightMap, backbone?: Backbone): Promise<{ recover: RecoverCrops; release(): Promise<void> }> {

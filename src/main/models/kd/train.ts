@@ -19,7 +19,7 @@ import { GraphBuilder } from '../../engine/onnx/graph.js';
 import { arrayToTensor, serializeModel, type ModelProto, type TypedArray } from '../../engine/onnx/proto.js';
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
-import { runMethodLoop, stageProgress } from '../methodLoop.js';
+import { loopSummary, runMethodLoop, stageProgress, type LoopSummary } from '../methodLoop.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
 import { pairedPass } from '../backbones/embed.js';
@@ -137,9 +137,9 @@ export interface KdTrainInput {
 export interface KdTrained {
   onnx: Uint8Array;
   valScores: { path: string; label: string; score: number }[];
-  loop: Pick<LoopResult, 'steps' | 'startStep' | 'stoppedBy' | 'seconds'> & { firstLoss: number | null; lastLoss: number | null };
+  loop: LoopSummary;
   /** Stage 2 (head 'seg'): the segmentation head's loop. */
-  headLoop?: KdTrained['loop'];
+  headLoop?: LoopSummary;
   /** Per-level map statistics on the good held-out images (levelNorm), stored in model.json for the record. */
   levelStats?: LevelStats[];
   timings: Record<string, number>;
@@ -467,9 +467,8 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const headSteps = withHead ? Math.max(1, (p.headEpochs ?? HEAD_DEFAULTS.headEpochs) * stepsPerEpoch) : 0;
   let loop: LoopResult;
   try {
-    // One progress bar over both stages: the student's steps, then the head's.
-    const studentProgress = withHead ? stageProgress(onProgress, 0, totalSteps + headSteps) : onProgress;
-    loop = await runMethodLoop('KD', { ...input, onProgress: studentProgress }, {
+    // One progress bar over both stages: the student's steps, then the head's (none without it).
+    loop = await runMethodLoop('KD', { ...input, onProgress: stageProgress(onProgress, 0, totalSteps + headSteps) }, {
       trainer,
       forward: forward.model,
       totalSteps,
@@ -537,10 +536,6 @@ export function headDirName(p: KdParams): string {
   // denoiseAnomalies sets the anomalies per head crop too.
   const h = (k: keyof typeof HEAD_DEFAULTS) => p[k] ?? HEAD_DEFAULTS[k];
   return `head-e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}${p.headTeacher ? '-teacher' : ''}`;
-}
-
-function loopSummary(loop: LoopResult): KdTrained['loop'] {
-  return { steps: loop.steps, startStep: loop.startStep, stoppedBy: loop.stoppedBy, seconds: loop.seconds, firstLoss: loop.losses[0] ?? null, lastLoss: loop.losses.at(-1) ?? null };
 }
 
 /**

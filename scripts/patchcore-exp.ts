@@ -6,6 +6,7 @@
  * A config's "backbone" (e.g. "mobilenetv2+/tmp/core-mt.onnx", a fused pair) and "imageSize" (the neighbourhood and σ
  * scale with it, as with `train --image-size`) go to the train request, not params.
  * DATASET=elpv runs the same loop on ELPV cells (bench/patchcore.ts's ELPV record; no masks, so image AUROC only).
+ * TRAIN=200 trains on the first 200 training images only (the KD / EAR exploration protocol).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,9 @@ import { elpv, latency256, magneticTile } from '../bench/lib/anomaly.js';
 
 const ds = process.env.DATASET === 'elpv' ? await elpv() : await magneticTile();
 if ('skipped' in ds) throw new Error(ds.skipped);
-const { root, summary, split } = ds;
+const { root, summary } = ds;
+const trainCount = Number(process.env.TRAIN ?? ds.split.train.length);
+const split = { ...ds.split, train: ds.split.train.slice(0, trainCount) };
 const configs = JSON.parse(process.env.EXP ?? '[{}]') as Record<string, unknown>[];
 const max = Number(process.env.MAX_TEST ?? 200);
 const r4 = (x: number | undefined) => (x === undefined ? null : Math.round(x * 10000) / 10000);
@@ -42,6 +45,7 @@ try {
       pixel_auroc: r4(r.metrics.pixel?.auroc),
       pro: r4(r.metrics.pro),
       per_class: Object.fromEntries(Object.entries(r.perLabel).map(([k, v]) => [k, Math.round(v.auroc * 1000) / 1000])),
+      train: split.train.length,
       test: r.metrics.images,
       bank: trained.json.params.bankSize,
       train_s: Math.round(trained.json.training.seconds),

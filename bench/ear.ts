@@ -19,7 +19,9 @@
  * - ear.infer_ms: the default model on one 256 x 256 image, batch 1, median of 20 after 3 warm-up runs (target <= 20 ms).
  * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the U-Net's
  * training steps (quick runs; the head's are BENCH_EAR_PARAMS='{"headSteps":N}'); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
- * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
+ * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_WORKDIR=dir keeps the default record's checkpoints there
+ * (BENCH_EAR_RESUME=1: resumes them, so a finished run re-exports without training); BENCH_EAR_HEADS='{"name":{...params}}'
+ * adds ear.magnetic_tile.head_<name> records: the default's U-Net with those head / map settings (README run M); BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,9 +73,10 @@ async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<vo
   // BENCH_EAR_TRAIN=N: the first N training images only (the exploration runs use 200, as KD's).
   const trainMax = Number(process.env.BENCH_EAR_TRAIN ?? Infinity);
   const mt = trainMax < full.split.train.length ? { ...full, split: { ...full.split, train: full.split.train.slice(0, trainMax), description: `${full.split.description}; first ${trainMax} training images` } } : full;
-  const workDir = path.join(tmp, 'work-default');
+  // BENCH_EAR_WORKDIR keeps the default run's checkpoints (U-Net and head) for re-exporting or new heads later.
+  const workDir = process.env.BENCH_EAR_WORKDIR ?? path.join(tmp, 'work-default');
   if (wanted('default') || wanted('skips')) {
-    const { trained, r, peakRssMb, dir } = await trainAndEval(ear, mt, tmp, { params: { ...steps }, workDir }, 'default');
+    const { trained, r, peakRssMb, dir } = await trainAndEval(ear, mt, tmp, { params: { ...steps }, workDir, resume: Boolean(process.env.BENCH_EAR_RESUME) }, 'default');
     emit({
       bench: 'ear.magnetic_tile.default',
       ...metricFields(r),
@@ -90,6 +93,12 @@ async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<vo
     const ms = await latency256(model, 20);
     await model.release();
     emit({ bench: 'ear.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=20', min: Math.round(ms[0] * 10) / 10, p90: Math.round(ms[18] * 10) / 10, provider: model.provider, ...machine() });
+    // Head variants on the default's frozen U-Net (session 7): each re-exports by resume, training only a head whose
+    // settings differ (its own checkpoint folder, disc.ts discDirName); an inference-only change trains nothing.
+    for (const [name, params] of Object.entries(JSON.parse(process.env.BENCH_EAR_HEADS ?? '{}') as Record<string, Record<string, unknown>>)) {
+      const v = await trainAndEval(ear, mt, tmp, { params: { ...steps, ...params }, workDir, resume: true }, `head-${name}`);
+      emit({ bench: `ear.magnetic_tile.head_${name}`, ...metricFields(v.r), params, train_images: mt.split.train.length, train_s: Math.round(v.trained.json.training.seconds), ...loopFields(v.trained.json.params), ...machine() });
+    }
     if (wanted('skips')) {
       const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
       emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });

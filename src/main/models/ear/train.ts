@@ -126,6 +126,9 @@ export interface EarParams {
   /** 'own': stage 2 excises each corrupted crop where its own attention points (from its enlarged picture), as the
    *  model does with a defective image, whose defect the attention often finds; 'clean': the clean image's mask. */
   headMask: 'clean' | 'own';
+  /** The head map's border band in its own cells; unset: the error map's band (headBorderCells). The head learnt
+   *  tile edges from good crops, so it may need less of a band than the error map (Break and Fray sit at the edge). */
+  headBorderMargin?: number;
 }
 
 const headFeatures = (p: EarParams) => p.head === 'disc' && p.headFeatures;
@@ -144,6 +147,7 @@ export function modelMultiple(p: EarParams, backbone: Backbone): number {
  * error map (the first feature level's, or U-Net pixels for the pixel error), so both maps lose the same band.
  */
 export function headBorderCells(backbone: Backbone, p: EarParams): number {
+  if (p.headBorderMargin !== undefined) return p.headBorderMargin;
   const errorCell = p.errorSpace === 'feature' ? featureLevel(backbone, p.featureLevels[0]).stride : p.scale;
   return Math.round((p.borderMargin * errorCell) / (p.scale * discStride(p.headChannels)));
 }

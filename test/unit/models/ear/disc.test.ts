@@ -141,10 +141,13 @@ describe('EAR discriminative head', () => {
     expect(alone.length).toBe(8 * 8);
     close(alone, out[prob].data as Float32Array);
   });
-  it('the border band of the head map is the error map\'s band in model pixels, counted in head cells (pixel error: U-Net pixels)', async () => {
+  it.each([
+    [undefined, 2],
+    [1, 1],
+  ])('the border band of the head map is the error map\'s band in model pixels, counted in head cells (pixel error: U-Net pixels), unless headBorderMargin (%s) sets it', async (headBorderMargin, band) => {
     const backbone = resolveBackbone('mobilenetv2');
     // 128 px input, scale 2, head stride 4: a 16 x 16 head grid of 8 px cells; 8 U-Net px = 16 model px = 2 head cells.
-    const p = resolveParams({ imageSize: 128, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], errorSpace: 'pixel', borderMargin: 8, headPool: 1, headMix: 0 } });
+    const p = resolveParams({ imageSize: 128, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], errorSpace: 'pixel', borderMargin: 8, headPool: 1, headMix: 0, headBorderMargin } });
     const g = buildEarGraph(backbone, p, 3);
     const raw = g.nodes.find((n) => n.name === 'defect_probability')!.output![0];
     // clampBorder: a Gather along the rows, then one along the columns.
@@ -156,7 +159,6 @@ describe('EAR discriminative head', () => {
     const out = await run(g, { image: new ort.Tensor('uint8', img, [1, 3, 128, 128]) });
     const [r, c] = [out[raw].data as Float32Array, out[clamped].data as Float32Array];
     expect(out[clamped].dims).toEqual([1, 1, 16, 16]);
-    const band = 2;
     const at = (i: number) => Math.min(Math.max(i, band), 15 - band);
     for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(c[y * 16 + x]).toBe(r[at(y) * 16 + at(x)]);
     // The default (feature error on block_5, stride 8 = the head's cell): the band stays borderMargin cells.

@@ -27,6 +27,17 @@ describe('backbones', () => {
     });
   }
 
+  it('MobileNetV2 block_10_expand is the ReLU6 expansion at stride 16 (384 channels), block_10 stays the last feature', async () => {
+    const { b, out } = await runFeatures('mobilenetv2', 64, 96);
+    expect(b.features.find((f) => f.name === 'block_10_expand')).toEqual({ name: 'block_10_expand', stride: 16, channels: 384 });
+    expect(b.features.at(-1)!.name).toBe('block_10');
+    const v = out.block_10_expand.data as Float32Array;
+    // After ReLU6: inside [0, 6] with exact zeros; the projection (block_10) is linear and goes negative.
+    expect(Math.min(...v)).toBe(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(6);
+    expect(Math.min(...(out.block_10.data as Float32Array))).toBeLessThan(0);
+  });
+
   it('the random ResNet is deterministic per seed and differs across seeds', () => {
     const w = (seed: number) => resolveBackbone('resnet', seed).model.graph!.initializer!.find((t) => t.name === 'stem.conv1.weight')!.rawData!;
     expect(Buffer.from(w(1)).equals(Buffer.from(w(1)))).toBe(true);

@@ -32,6 +32,9 @@ export const MOBILENETV2_FEATURES: (FeatureSpec & { layer: string })[] = [
   { name: 'block_5', layer: 'block_5_add', stride: 8, channels: 32 },
   { name: 'block_6_expand', layer: 'block_6_expand_relu', stride: 8, channels: 192 },
   { name: 'block_9', layer: 'block_9_add', stride: 16, channels: 64 },
+  // The expansion before block_10's linear projection (after ReLU6): 4x block_10's channels at the same stride, for
+  // methods that compare features by cosine (KD's stride-16 level); listed before block_10 so the last feature stays block_10.
+  { name: 'block_10_expand', layer: 'block_10_expand_relu', stride: 16, channels: 384 },
   { name: 'block_10', layer: 'block_10_project_BN', stride: 16, channels: 96 },
 ];
 

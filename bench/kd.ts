@@ -12,11 +12,15 @@
  * BENCH_KD_TRAIN=N trains on the first N training images; BENCH_KD_SKIP_TRAIN200=1 skips kd.train_200;
  * BENCH_KD_POSTHOC='[{"sigma":4},{"levelNorm":"zscore"}]' re-exports each trained variant with these map/score
  * settings (same weights: the finished checkpoint is resumed, no training) -> kd.magnetic_tile.<variant>.posthoc.
+ * BENCH_KD_FULL_TOO=1 (with BENCH_MAX_TEST): each trained variant is also evaluated on the full test set ->
+ * kd.magnetic_tile.<variant>.full; the subset record comes first, and one training serves both (it is deterministic,
+ * so a second run without BENCH_MAX_TEST would train the same weights again).
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { evaluateModel } from '../src/main/models/evaluate.js';
 import { AnomalyModel } from '../src/main/models/inference.js';
 import { kd } from '../src/main/models/kd/index.js';
 import type { TrainingSplit } from '../src/main/models/split.js';
@@ -33,6 +37,7 @@ export async function run(emit: Emit): Promise<void> {
   const extra = JSON.parse(process.env.BENCH_KD_PARAMS ?? '{}') as Record<string, unknown>;
   const only = process.env.BENCH_KD_VARIANTS?.split(',');
   const posthoc = JSON.parse(process.env.BENCH_KD_POSTHOC ?? '[]') as Record<string, unknown>[];
+  const fullToo = Boolean(process.env.BENCH_KD_FULL_TOO && process.env.BENCH_MAX_TEST);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-kd-'));
   try {
     const mt = await magneticTile();
@@ -64,6 +69,14 @@ export async function run(emit: Emit): Promise<void> {
         peak_rss_mb: peakRssMb,
         ...machine(),
       });
+      if (fullToo) {
+        const model = await AnomalyModel.load(dir);
+        try {
+          emit({ bench: `kd.magnetic_tile.${name}.full`, ...metricFields(await evaluateModel(model, ds.root, ds.split.test)), train_images: ds.split.train.length, params: { ...blocks, ...extra }, ...machine() });
+        } finally {
+          await model.release();
+        }
+      }
       if (name === 'both' || !latencyDir) latencyDir = dir;
       // Map and score settings on the same trained weights: resuming from the finished checkpoint skips training.
       for (const ph of posthoc) {

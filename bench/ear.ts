@@ -21,7 +21,8 @@
  * training steps (quick runs; the head's are BENCH_EAR_PARAMS='{"headSteps":N}'); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
  * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_WORKDIR=dir keeps the default record's checkpoints there
  * (BENCH_EAR_RESUME=1: resumes them, so a finished run re-exports without training); BENCH_EAR_HEADS='{"name":{...params}}'
- * adds ear.magnetic_tile.head_<name> records: the default's U-Net with those head / map settings (README run M); BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
+ * adds ear.magnetic_tile.head_<name> (and ear.elpv.head_<name>) records: the default's U-Net with those head / map
+ * settings (README run M); ELPV's checkpoints go to BENCH_EAR_WORKDIR/elpv; BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,6 +70,17 @@ function loopFields(params: Record<string, unknown>) {
   };
 }
 
+/**
+ * BENCH_EAR_HEADS: head / map variants on the frozen U-Net in workDir (session 7): each re-exports by resume, training
+ * only a head whose settings differ (its own checkpoint folder, disc.ts discDirName); an inference-only change trains nothing.
+ */
+async function headVariants(emit: Emit, prefix: string, ds: BenchDataset, tmp: string, workDir: string): Promise<void> {
+  for (const [name, params] of Object.entries(JSON.parse(process.env.BENCH_EAR_HEADS ?? '{}') as Record<string, Record<string, unknown>>)) {
+    const v = await trainAndEval(ear, ds, tmp, { params: { ...steps, ...params }, workDir, resume: true }, `head-${name}`);
+    emit({ bench: `${prefix}.head_${name}`, ...metricFields(v.r), params, train_images: ds.split.train.length, train_s: Math.round(v.trained.json.training.seconds), ...loopFields(v.trained.json.params), ...machine() });
+  }
+}
+
 async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<void> {
   // BENCH_EAR_TRAIN=N: the first N training images only (the exploration runs use 200, as KD's).
   const trainMax = Number(process.env.BENCH_EAR_TRAIN ?? Infinity);
@@ -93,12 +105,7 @@ async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<vo
     const ms = await latency256(model, 20);
     await model.release();
     emit({ bench: 'ear.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=20', min: Math.round(ms[0] * 10) / 10, p90: Math.round(ms[18] * 10) / 10, provider: model.provider, ...machine() });
-    // Head variants on the default's frozen U-Net (session 7): each re-exports by resume, training only a head whose
-    // settings differ (its own checkpoint folder, disc.ts discDirName); an inference-only change trains nothing.
-    for (const [name, params] of Object.entries(JSON.parse(process.env.BENCH_EAR_HEADS ?? '{}') as Record<string, Record<string, unknown>>)) {
-      const v = await trainAndEval(ear, mt, tmp, { params: { ...steps, ...params }, workDir, resume: true }, `head-${name}`);
-      emit({ bench: `ear.magnetic_tile.head_${name}`, ...metricFields(v.r), params, train_images: mt.split.train.length, train_s: Math.round(v.trained.json.training.seconds), ...loopFields(v.trained.json.params), ...machine() });
-    }
+    await headVariants(emit, 'ear.magnetic_tile', mt, tmp, workDir);
     if (wanted('skips')) {
       const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
       emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });
@@ -131,8 +138,10 @@ export async function run(emit: Emit): Promise<void> {
       const el = await elpv();
       if ('skipped' in el) emit({ bench: 'ear.elpv', skipped: el.skipped });
       else {
-        const { trained, r } = await trainAndEval(ear, el, tmp, { params: { ...steps } });
-        emit({ bench: 'ear.elpv', image_auroc: r4(r.metrics.image.auroc), image_ap: r4(r.metrics.image.ap), train_images: el.split.train.length, test_images: r.metrics.images, train_s: Math.round(trained.json.training.seconds), ms_per_image: Math.round(r.msPerImage), ...machine() });
+        const workDir = path.join(process.env.BENCH_EAR_WORKDIR ?? tmp, 'elpv');
+        const { trained, r } = await trainAndEval(ear, el, tmp, { params: { ...steps }, workDir, resume: Boolean(process.env.BENCH_EAR_RESUME) });
+        emit({ bench: 'ear.elpv', image_auroc: r4(r.metrics.image.auroc), image_ap: r4(r.metrics.image.ap), train_images: el.split.train.length, test_images: r.metrics.images, train_s: Math.round(trained.json.training.seconds), ...loopFields(trained.json.params), ms_per_image: Math.round(r.msPerImage), ...machine() });
+        await headVariants(emit, 'ear.elpv', el, tmp, workDir);
       }
     }
   } finally {

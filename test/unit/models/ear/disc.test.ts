@@ -161,9 +161,11 @@ describe('EAR discriminative head', () => {
     expect(out[clamped].dims).toEqual([1, 1, 16, 16]);
     const at = (i: number) => Math.min(Math.max(i, band), 15 - band);
     for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(c[y * 16 + x]).toBe(r[at(y) * 16 + at(x)]);
-    // The default (feature error on block_5, stride 8 = the head's cell): the band stays borderMargin cells.
+    // Derived (feature error on block_5, stride 8 = the head's cell): the band is borderMargin cells; the default
+    // (session 7) sets half of it.
     const d = resolveParams({ imageSize: 256, params: {} });
-    expect(headBorderCells(backbone, d)).toBe(d.borderMargin);
+    expect(headBorderCells(backbone, { ...d, headBorderMargin: undefined })).toBe(d.borderMargin);
+    expect(headBorderCells(backbone, d)).toBe(2);
   });
 
   it('headMix: the map adds headMix x the error map the model without a head scores, on the head grid', async () => {

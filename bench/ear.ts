@@ -20,7 +20,8 @@
  * BENCH_MAX_TEST=N evaluates an evenly spaced subset of N test images; BENCH_EAR_STEPS=N overrides the U-Net's
  * training steps (quick runs; the head's are BENCH_EAR_PARAMS='{"headSteps":N}'); BENCH_EAR_ONLY=a,b runs only the records whose names contain one of the words;
  * BENCH_EAR_TRAIN=N trains on the first N training images; BENCH_EAR_WORKDIR=dir keeps the default record's checkpoints there
- * (BENCH_EAR_RESUME=1: resumes them, so a finished run re-exports without training); BENCH_EAR_HEADS='{"name":{...params}}'
+ * (BENCH_EAR_RESUME=1: resumes them, so a finished run re-exports without training; a U-Net trained with other settings or
+ * training images, e.g. another BENCH_EAR_TRAIN, is refused: ear/workDir.ts); BENCH_EAR_HEADS='{"name":{...params}}'
  * adds ear.magnetic_tile.head_<name> (and ear.elpv.head_<name>) records: the default's U-Net with those head / map
  * settings (README run M); ELPV's checkpoints go to BENCH_EAR_WORKDIR/elpv; BENCH_EAR_PARAMS='{...}' overrides defaults everywhere.
  * Every record carries the core count and load average: this machine is shared, so wall times are contended.

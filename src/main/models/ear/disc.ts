@@ -45,13 +45,16 @@ export interface DiscOptions {
   recovery: string;
 }
 
+/** Every head checkpoint folder's name starts so (workDir.ts finds the stale ones by it). */
+export const HEAD_DIR_PREFIX = 'head-';
+
 /**
  * The head's checkpoint folder inside the work dir, named by its training settings (as KD's headDirName): a
  * finished U-Net resumed with other head settings, or other inference skips (the head learns the recovery they
  * give), trains a new head instead of continuing another one's.
  */
 export function discDirName(o: DiscOptions): string {
-  return `head-c${o.channels.join('_')}-s${o.steps}-lr${o.lr}-a${o.anomalyProbability}-f${o.featureChannels}-${o.mask}-${o.recovery}`;
+  return `${HEAD_DIR_PREFIX}c${o.channels.join('_')}-s${o.steps}-lr${o.lr}-a${o.anomalyProbability}-f${o.featureChannels}-${o.mask}-${o.recovery}`;
 }
 
 /** The stride of the head's logits relative to its input. */

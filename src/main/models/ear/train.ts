@@ -40,6 +40,7 @@ import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 import { corruptBatch, cropBatch, type Picture } from './crops.js';
 import { discHead, discStride, trainDisc, type RecoverCrops } from './disc.js';
+import { claimUnetCheckpoint, dropStaleHeads, unetSettings } from './workDir.js';
 
 export interface EarParams {
   /** Model input short side (px) and long-side cap. */
@@ -126,9 +127,10 @@ export interface EarParams {
   /** 'own': stage 2 excises each corrupted crop where its own attention points (from its enlarged picture), as the
    *  model does with a defective image, whose defect the attention often finds; 'clean': the clean image's mask. */
   headMask: 'clean' | 'own';
-  /** The head map's border band in its own cells; unset: the error map's band (headBorderCells). The head learnt
-   *  tile edges from good crops, so it may need less of a band than the error map (Break and Fray sit at the edge). */
-  headBorderMargin?: number;
+  /** The head map's border band in its own cells; unset (null in JSON params): the error map's band
+   *  (headBorderCells). The head learnt tile edges from good crops, so it may need less of a band than the error
+   *  map (Break and Fray sit at the edge). */
+  headBorderMargin?: number | null;
 }
 
 const headFeatures = (p: EarParams) => p.head === 'disc' && p.headFeatures;
@@ -147,7 +149,7 @@ export function modelMultiple(p: EarParams, backbone: Backbone): number {
  * error map (the first feature level's, or U-Net pixels for the pixel error), so both maps lose the same band.
  */
 export function headBorderCells(backbone: Backbone, p: EarParams): number {
-  if (p.headBorderMargin !== undefined) return p.headBorderMargin;
+  if (p.headBorderMargin != null) return p.headBorderMargin;
   const errorCell = p.errorSpace === 'feature' ? featureLevel(backbone, p.featureLevels[0]).stride : p.scale;
   return Math.round((p.borderMargin * errorCell) / (p.scale * discStride(p.headChannels)));
 }
@@ -412,6 +414,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   if (p.inferenceSkips.length !== p.channels.length) {
     throw new StudioError('BAD_REQUEST', `EAR skips: ${p.channels.length} U-Net levels need ${p.channels.length} switches (e.g. --skips ${p.channels.map((_, i) => (i === 0 ? 0 : 1)).join(',')}), got ${p.inferenceSkips.length}.`);
   }
+  claimUnetCheckpoint(input.workDir, input.resume, unetSettings(p, { backbone, seed, train, multiple: modelMultiple(p, backbone) }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const pictures = await prepare(root, train, backbone, p, input.onProgress);
@@ -437,6 +440,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
     reportEvery: 10,
   });
   timings.trainSeconds = (performance.now() - t0) / 1000;
+  dropStaleHeads(input.workDir, loop.steps > loop.startStep);
 
   let headLoop: LoopResult | undefined;
   if (p.head === 'disc') {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -142,12 +142,14 @@ describe('EAR discriminative head', () => {
     close(alone, out[prob].data as Float32Array);
   });
   it.each([
-    [undefined, 2],
+    [undefined, 3],
+    [null, 3],
     [1, 1],
   ])('the border band of the head map is the error map\'s band in model pixels, counted in head cells (pixel error: U-Net pixels), unless headBorderMargin (%s) sets it', async (headBorderMargin, band) => {
     const backbone = resolveBackbone('mobilenetv2');
-    // 128 px input, scale 2, head stride 4: a 16 x 16 head grid of 8 px cells; 8 U-Net px = 16 model px = 2 head cells.
-    const p = resolveParams({ imageSize: 128, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], errorSpace: 'pixel', borderMargin: 8, headPool: 1, headMix: 0, headBorderMargin } });
+    // 128 px input, scale 2, head stride 4: a 16 x 16 head grid of 8 px cells; 12 U-Net px = 24 model px = 3 head
+    // cells (not the default's 2, so the derived band is told apart from it; null is how JSON params say "unset").
+    const p = resolveParams({ imageSize: 128, params: { scale: 2, batch: 1, channels: [8, 16], inferenceSkips: [false, true], head: 'disc', headChannels: [8, 16], errorSpace: 'pixel', borderMargin: 12, headPool: 1, headMix: 0, headBorderMargin } });
     const g = buildEarGraph(backbone, p, 3);
     const raw = g.nodes.find((n) => n.name === 'defect_probability')!.output![0];
     // clampBorder: a Gather along the rows, then one along the columns.
@@ -271,5 +273,35 @@ describe('EAR two-stage training (denoising recovery + head) on generated blobs'
     expect(further.json.params.loop as { startStep: number; steps: number }).toMatchObject({ startStep: 40, steps: 60 });
     expect((further.json.params.headLoop as { startStep: number }).startStep).toBe(0);
     expect(head.lastLoss).toBeLessThan(head.firstLoss);
+  }, 120_000);
+
+  it('a resume refuses a U-Net checkpoint trained with other settings or images, and heads of a U-Net that trained since are not resumed', async () => {
+    const { summary, images } = await scanDataset(data);
+    const split = splitForTraining(images, 0, data);
+    const params = { scale: 1, channels: [8, 16], inferenceSkips: [false, true], steps: 8, batch: 4, crop: 32, borderMargin: 1, head: 'disc', headChannels: [8, 16], headSteps: 6, headMask: 'own' };
+    const workDir = path.join(tmp, 'work-settings');
+    const req = { root: data, summary, split, seed: 0, imageSize: 64, params, workDir };
+    await ear.train(req);
+    const heads = () => readdirSync(workDir).filter((n) => n.startsWith('head-')).sort();
+    const other = await ear.train({ ...req, params: { ...params, headSteps: 4 }, resume: true });
+    expect((other.json.params.headLoop as { startStep: number }).startStep).toBe(0);
+    expect(heads()).toHaveLength(2);
+    // Inference-only settings (the head's band) re-export the same checkpoints.
+    const band = await ear.train({ ...req, params: { ...params, headBorderMargin: 0 }, resume: true });
+    expect((band.json.params.loop as { startStep: number }).startStep).toBe(8);
+    expect((band.json.params.headLoop as { startStep: number }).startStep).toBe(6);
+    // The U-Net's training settings or images: refused by name, the checkpoint untouched.
+    await expect(ear.train({ ...req, params: { ...params, lr: 1e-3 }, resume: true })).rejects.toThrow(/other settings \(lr 0\.002 -> 0\.001\)/);
+    await expect(ear.train({ ...req, split: { ...split, train: split.train.slice(0, 8) }, resume: true })).rejects.toThrow(new RegExp(`trainImages ${split.train.length} -> 8, trainList`));
+    // More steps train the same U-Net on: every head beside it learnt the old one's recoveries.
+    await ear.train({ ...req, params: { ...params, steps: 12 }, resume: true });
+    expect(heads()).toEqual(['head-c8_16-s6-lr0.002-a0.5-f0-own-k01-p8']);
+    const back = await ear.train({ ...req, params: { ...params, headSteps: 4 }, resume: true });
+    expect((back.json.params.headLoop as { startStep: number }).startStep).toBe(0);
+    // A fresh run (no resume) in the same folder replaces the U-Net: its heads go, its settings are the new ones.
+    await ear.train({ ...req, params: { ...params, lr: 1e-3 } });
+    expect(heads()).toEqual(['head-c8_16-s6-lr0.002-a0.5-f0-own-k01-p8']);
+    const resumed = await ear.train({ ...req, params: { ...params, lr: 1e-3, headSteps: 4 }, resume: true });
+    expect((resumed.json.params.headLoop as { startStep: number }).startStep).toBe(0);
   }, 120_000);
 });

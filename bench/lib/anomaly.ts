@@ -64,7 +64,10 @@ export interface TrainEvalResult {
   dir: string;
 }
 
-/** Trains `method` on ds.split.train, writes the model folder under tmp, evaluates it on (a subset of) ds.split.test. */
+/**
+ * Trains `method` on ds.split.train, writes the model folder under tmp, evaluates it on (a subset of) ds.split.test.
+ * BENCH_SEED=N trains with seed N instead of 0 (seed repeats; the split stays the seed-0 split).
+ */
 export async function trainAndEval(
   method: MethodDefinition,
   ds: BenchDataset,
@@ -76,7 +79,7 @@ export async function trainAndEval(
   const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   let trained: TrainedModel;
   try {
-    trained = await method.train({ root: ds.root, summary: ds.summary, split: ds.split, seed: 0, ...req });
+    trained = await method.train({ root: ds.root, summary: ds.summary, split: ds.split, seed: Number(process.env.BENCH_SEED ?? 0), ...req });
   } finally {
     clearInterval(timer);
   }

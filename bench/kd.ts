@@ -11,7 +11,8 @@
  * runs only those variants; BENCH_KD_PARAMS='{"epochs":10}' overrides defaults in every run (experiments);
  * BENCH_KD_TRAIN=N trains on the first N training images; BENCH_KD_SKIP_TRAIN200=1 skips kd.train_200;
  * BENCH_KD_POSTHOC='[{"sigma":4},{"levelNorm":"zscore"}]' re-exports each trained variant with these map/score
- * settings (same weights: the finished checkpoint is resumed, no training) -> kd.magnetic_tile.<variant>.posthoc.
+ * settings (same weights: the finished checkpoint is resumed, no training; head settings train a new head, student
+ * settings such as denoiseAnomalies are refused: models/workDir.ts) -> kd.magnetic_tile.<variant>.posthoc.
  * BENCH_KD_FULL_TOO=1 (with BENCH_MAX_TEST): each trained variant is also evaluated on the full test set ->
  * kd.magnetic_tile.<variant>.full; the subset record comes first, and one training serves both (it is deterministic,
  * so a second run without BENCH_MAX_TEST would train the same weights again).

@@ -21,6 +21,7 @@ import type { ModelProto } from '../../engine/onnx/proto.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
 import { Rng } from '../../engine/rng.js';
 import { trainForwardWithAdam, type MethodLoopRequest } from '../methodLoop.js';
+import { HEAD_DIR_PREFIX } from '../workDir.js';
 import { corruptBatch, cropBatch, type Picture } from './crops.js';
 import type { WeightMap } from './unet.js';
 
@@ -44,9 +45,6 @@ export interface DiscOptions {
    *  head trains on the crops recovered with them; here only to name the checkpoint folder. */
   recovery: string;
 }
-
-/** Every head checkpoint folder's name starts so (workDir.ts finds the stale ones by it). */
-export const HEAD_DIR_PREFIX = 'head-';
 
 /**
  * The head's checkpoint folder inside the work dir, named by its training settings (as KD's headDirName): a

@@ -40,7 +40,8 @@ import { ssimMap } from './ssim.js';
 import { adoptWeights, unet, type WeightMap } from './unet.js';
 import { corruptBatch, cropBatch, type Picture } from './crops.js';
 import { discHead, discStride, trainDisc, type RecoverCrops } from './disc.js';
-import { claimUnetCheckpoint, dropStaleHeads, unetSettings } from './workDir.js';
+import { claimCheckpoint, dropStaleHeads } from '../workDir.js';
+import { EAR_WORK_DIR, unetSettings } from './workDir.js';
 
 export interface EarParams {
   /** Model input short side (px) and long-side cap. */
@@ -414,7 +415,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   if (p.inferenceSkips.length !== p.channels.length) {
     throw new StudioError('BAD_REQUEST', `EAR skips: ${p.channels.length} U-Net levels need ${p.channels.length} switches (e.g. --skips ${p.channels.map((_, i) => (i === 0 ? 0 : 1)).join(',')}), got ${p.inferenceSkips.length}.`);
   }
-  claimUnetCheckpoint(input.workDir, input.resume, unetSettings(p, { backbone, seed, train, multiple: modelMultiple(p, backbone) }));
+  claimCheckpoint(EAR_WORK_DIR, input.workDir, input.resume, unetSettings(p, { backbone, seed, train, multiple: modelMultiple(p, backbone) }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const pictures = await prepare(root, train, backbone, p, input.onProgress);

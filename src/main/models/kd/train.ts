@@ -20,6 +20,7 @@ import { arrayToTensor, serializeModel, type ModelProto, type TypedArray } from 
 import { buildTrainingModel } from '../../engine/optim/trainingGraph.js';
 import { cosineSchedule, type LoopResult } from '../../engine/runtime/loop.js';
 import { loopSummary, runMethodLoop, stageProgress, type LoopSummary } from '../methodLoop.js';
+import { claimCheckpoint, dropStaleHeads, HEAD_DIR_PREFIX, trainListSettings, type StagedWorkDir } from '../workDir.js';
 import { Trainer } from '../../engine/runtime/trainer.js';
 import { Rng } from '../../engine/rng.js';
 import { pairedPass } from '../backbones/embed.js';
@@ -444,6 +445,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const cfg = studentConfig(p, backbone);
   const spec = preprocessSpec(p, backbone);
   const maxStride = inputMultiple(p, backbone);
+  claimCheckpoint(KD_WORK_DIR, input.workDir, input.resume, studentSettings(p, { backbone, seed, train }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const images = await loadImages(root, train, spec, onProgress);
@@ -479,6 +481,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
       reportEvery: Math.max(1, Math.min(10, stepsPerEpoch)),
     });
     timings.trainSeconds = loop.seconds;
+    dropStaleHeads(input.workDir, loop.steps > loop.startStep);
     t0 = performance.now();
     let weights = trainer.stateTensors();
     let headLoop: LoopResult | undefined;
@@ -527,6 +530,40 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   }
 }
 
+/** KD's work folder (models/workDir.ts): the student's settings beside its checkpoint, the heads in headDirName folders. */
+export const KD_WORK_DIR: StagedWorkDir = { settingsFile: 'student-settings.json', stage: 'KD: the student' };
+
+/**
+ * What shaped the student's training besides its step count (epochs, maxSteps: resuming with more trains it on),
+ * each resolved as trainKd resolves it, so an explicit default does not read as another setting.
+ */
+export function studentSettings(p: KdParams, extra: { backbone: Backbone; seed: number; train: ImageRecord[] }): Record<string, unknown> {
+  const denoise = p.denoise ?? 0;
+  return {
+    backbone: extra.backbone.name,
+    seed: extra.seed,
+    levels: p.levels,
+    widths: p.widths,
+    blocks: p.blocks,
+    architecture: p.architecture,
+    bottleneckWidth: p.architecture === 'reverse' ? (p.bottleneckWidth ?? 2 * p.widths[p.widths.length - 1]) : null,
+    featurePool: p.featurePool ?? 0,
+    lossShape: p.lossShape ?? 'position',
+    useSimam: p.useSimam,
+    useSspcab: p.useSspcab,
+    sspcabWeight: p.useSspcab ? p.sspcabWeight : null,
+    denoise,
+    denoiseAnomalies: denoise > 0 ? (p.denoiseAnomalies ?? 1) : null,
+    batch: p.batch,
+    lr: p.lr,
+    cropSize: p.cropSize,
+    fit: p.fit,
+    imageSize: p.imageSize,
+    maxLong: p.maxLong,
+    ...trainListSettings(extra.train),
+  };
+}
+
 /**
  * The head's checkpoint folder inside the work dir, named by its training settings: a finished student resumed with
  * other head settings (bench/kd.ts BENCH_KD_POSTHOC) trains a new head instead of continuing another one's.
@@ -535,7 +572,7 @@ export function headDirName(p: KdParams): string {
   // Each setting resolved as trainKd resolves it (`??`: a key present but undefined must not name another folder);
   // denoiseAnomalies sets the anomalies per head crop too.
   const h = (k: keyof typeof HEAD_DEFAULTS) => p[k] ?? HEAD_DEFAULTS[k];
-  return `head-e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}${p.headTeacher ? '-teacher' : ''}`;
+  return `${HEAD_DIR_PREFIX}e${h('headEpochs')}-w${h('headWidth')}-lr${h('headLr')}-a${h('headAnomalyRate')}-${h('headMaskRule')}-n${p.denoiseAnomalies ?? 1}${p.headTeacher ? '-teacher' : ''}`;
 }
 
 /**

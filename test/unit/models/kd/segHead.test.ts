@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,22 +230,41 @@ describe('KD with the head: training job', () => {
     expect(resumed.json.threshold).toBeCloseTo(whole.json.threshold as number, 4);
   }, 120_000);
 
-  it('a resumed run trains a new head when the student trains further or the head\'s crops change, never resumes a finished head of other weights', async () => {
+  it('a resumed run trains a new head when the student trains further or the head\'s crops change, never resumes a head of other weights; other student settings or images are refused', async () => {
     const { summary, images: recs } = await scanDataset(data);
     const split = splitForTraining(recs, 0, data);
     const perEpoch = Math.floor(split.train.length / 4);
-    const base = { root: data, summary, split, seed: 3, imageSize: 64, workDir: path.join(tmp, 'further') };
+    const workDir = path.join(tmp, 'further');
+    const base = { root: data, summary, split, seed: 3, imageSize: 64, workDir };
     const params = { epochs: 1, batch: 4, useSspcab: false, head: 'seg', headEpochs: 2, headWidth: 16 };
     type Loop = { startStep: number; steps: number };
     const loops = (r: Awaited<ReturnType<typeof kd.train>>) => ({ student: r.json.params.loop as Loop, head: r.json.params.headLoop as Loop });
+    const heads = () => readdirSync(workDir).filter((n) => n.startsWith('head-')).sort();
+    const headOf = (extra: Partial<KdParams>) => headDirName({ ...defaultParams(backbone), ...params, ...extra } as KdParams);
     await kd.train({ ...base, params });
-    // Finished student, other anomalies per head crop: the head's training crops differ, so a new head.
-    const moreAnomalies = loops(await kd.train({ ...base, params: { ...params, denoiseAnomalies: 2 }, resume: true }));
-    expect(moreAnomalies.student.startStep).toBe(moreAnomalies.student.steps);
-    expect(moreAnomalies.head).toMatchObject({ startStep: 0, steps: 2 * perEpoch });
-    // The student trains on to 2 epochs: the finished head above read the 1-epoch student's features.
-    const further = loops(await kd.train({ ...base, params: { ...params, denoiseAnomalies: 2, epochs: 2 }, resume: true }));
+    // Finished student, another share of anomalous head crops: the head's training crops differ, so a new head.
+    const otherCrops = loops(await kd.train({ ...base, params: { ...params, headAnomalyRate: 0.5 }, resume: true }));
+    expect(otherCrops.student.startStep).toBe(otherCrops.student.steps);
+    expect(otherCrops.head).toMatchObject({ startStep: 0, steps: 2 * perEpoch });
+    expect(heads()).toEqual([headOf({}), headOf({ headAnomalyRate: 0.5 })].sort());
+    // Map settings only: the same student and head re-exported.
+    const mapOnly = loops(await kd.train({ ...base, params: { ...params, sigma: 4 }, resume: true }));
+    expect(mapOnly).toMatchObject({ student: { startStep: perEpoch }, head: { startStep: 2 * perEpoch } });
+    // The student's training settings or images (denoiseAnomalies: the default denoise crops): refused by name.
+    await expect(kd.train({ ...base, params: { ...params, lr: 1e-3 }, resume: true })).rejects.toThrow(/other settings \(lr 0\.002 -> 0\.001\)/);
+    await expect(kd.train({ ...base, params: { ...params, denoiseAnomalies: 2 }, resume: true })).rejects.toThrow(/denoiseAnomalies 1 -> 2/);
+    await expect(kd.train({ ...base, split: { ...split, train: split.train.slice(0, 8) }, resume: true })).rejects.toThrow(new RegExp(`trainImages ${split.train.length} -> 8, trainList`));
+    // The student trains on to 2 epochs: every head beside it read the 1-epoch student's features.
+    const further = loops(await kd.train({ ...base, params: { ...params, epochs: 2 }, resume: true }));
     expect(further.student).toMatchObject({ startStep: perEpoch, steps: 2 * perEpoch });
     expect(further.head).toMatchObject({ startStep: 0, steps: 2 * perEpoch });
+    expect(heads()).toEqual([headOf({})]);
+    const back = loops(await kd.train({ ...base, params: { ...params, epochs: 2, headAnomalyRate: 0.5 }, resume: true }));
+    expect(back.head.startStep).toBe(0);
+    // A fresh run (no resume) in the same folder replaces the student: its heads go, its settings are the new ones.
+    await kd.train({ ...base, params: { ...params, lr: 1e-3 } });
+    expect(heads()).toEqual([headOf({})]);
+    const resumed = loops(await kd.train({ ...base, params: { ...params, lr: 1e-3, headAnomalyRate: 0.5 }, resume: true }));
+    expect(resumed.head.startStep).toBe(0);
   }, 120_000);
 });

@@ -173,7 +173,10 @@ function studentOf(net: Net, unit: string, teacher: string[], cfg: StudentConfig
   return cfg.architecture === 'reverse' ? buildReverseStudent(net, teacher, cfg, training) : buildStudent(net, unit, cfg, training);
 }
 
-/** A training image kept as uint8 planes plus the photometric statistics of the whole image. */
+/**
+ * A training image kept as uint8 planes plus the statistics its crops are standardised with (makeCropFn:
+ * (x/255 − mean)·0.2/std + 0.5, imageToUnit's photometric standardisation with the whole image's statistics).
+ */
 export interface Loaded {
   data: Uint8Array;
   h: number;
@@ -182,17 +185,25 @@ export interface Loaded {
   std: number;
 }
 
-async function loadImages(root: string, images: ImageRecord[], spec: PreprocessSpec, onProgress?: (e: TrainProgressEvent) => void): Promise<Loaded[]> {
+/**
+ * `data` [3,h,w] as a training image. Without `photometric` the exported graph feeds x/255 to the teacher, so the
+ * statistics are mean 0.5, std 0.2, which make makeCropFn's standardisation that identity.
+ */
+export function loadedImage(data: Uint8Array, h: number, w: number, photometric: boolean): Loaded {
+  if (!photometric) return { data, h, w, mean: 0.5, std: 0.2 };
+  let s = 0;
+  for (let i = 0; i < data.length; i++) s += data[i];
+  const mean = s / data.length / 255;
+  let v = 0;
+  for (let i = 0; i < data.length; i++) v += (data[i] / 255 - mean) ** 2;
+  return { data, h, w, mean, std: Math.sqrt(v / data.length + 1e-6) };
+}
+
+async function loadImages(root: string, images: ImageRecord[], spec: PreprocessSpec, photometric: boolean, onProgress?: (e: TrainProgressEvent) => void): Promise<Loaded[]> {
   const out: Loaded[] = [];
   for (const r of images) {
     const pre = await preprocessImage(path.join(root, r.path), spec, r.path);
-    const { data } = pre;
-    let s = 0;
-    for (let i = 0; i < data.length; i++) s += data[i];
-    const mean = s / data.length / 255;
-    let v = 0;
-    for (let i = 0; i < data.length; i++) v += (data[i] / 255 - mean) ** 2;
-    out.push({ data, h: pre.geometry.inHeight, w: pre.geometry.inWidth, mean, std: Math.sqrt(v / data.length + 1e-6) });
+    out.push(loadedImage(pre.data, pre.geometry.inHeight, pre.geometry.inWidth, photometric));
     onProgress?.({ stage: 'load', done: out.length, total: images.length });
   }
   return out;
@@ -448,7 +459,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   claimCheckpoint(KD_WORK_DIR, input.workDir, input.resume, studentSettings(p, { backbone, seed, train }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
-  const images = await loadImages(root, train, spec, onProgress);
+  const images = await loadImages(root, train, spec, p.photometric, onProgress);
   timings.loadSeconds = (performance.now() - t0) / 1000;
 
   const smallest = Math.min(...images.map((i) => Math.min(i.h, i.w)));
@@ -560,6 +571,7 @@ export function studentSettings(p: KdParams, extra: { backbone: Backbone; seed: 
     fit: p.fit,
     imageSize: p.imageSize,
     maxLong: p.maxLong,
+    photometric: p.photometric,
     ...trainListSettings(extra.train),
   };
 }

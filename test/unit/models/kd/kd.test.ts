@@ -8,7 +8,11 @@ import { buildTrainingModel } from '../../../../src/main/engine/optim/trainingGr
 import { Trainer } from '../../../../src/main/engine/runtime/trainer.js';
 import { resolveBackbone } from '../../../../src/main/models/backbones/index.js';
 import { defaultParams } from '../../../../src/main/models/kd/index.js';
-import { buildTrainingForward, makeBatchFn, studentConfig } from '../../../../src/main/models/kd/train.js';
+import { buildTrainingForward, loadedImage, makeBatchFn, makeCropFn, studentConfig } from '../../../../src/main/models/kd/train.js';
+import { GraphBuilder } from '../../../../src/main/engine/onnx/graph.js';
+import { serializeModel } from '../../../../src/main/engine/onnx/proto.js';
+import { imageToUnit } from '../../../../src/main/models/patchcore/network.js';
+import { openSession, ort } from '../../../../src/main/models/session.js';
 import { readModelFolder } from '../../../../src/main/models/modelFolder.js';
 import { Rng } from '../../../../src/main/engine/rng.js';
 import { existsSync } from 'node:fs';
@@ -99,6 +103,32 @@ describe('KD on generated blob defects (CLI end to end)', () => {
     expect(r.image_auroc).toBeGreaterThanOrEqual(0.9);
     expect(r.pixel_auroc).toBeGreaterThanOrEqual(0.85);
   }, 60_000);
+});
+
+describe('KD training crops', () => {
+  it.each([true, false])('hold what the exported graph feeds the teacher (imageToUnit, photometric %s)', async (photometric) => {
+    const side = 32;
+    const rng = new Rng(5);
+    const data = Uint8Array.from({ length: 3 * side * side }, (_, i) => 40 + (i % 7) * 9 + rng.int(90));
+    // One whole-image crop: only a flip can tell it from the image, so each plane's sorted values must match.
+    const crop = makeCropFn([loadedImage(data, side, side, photometric)], 1, side, 1, 0)(0).unit;
+    const g = new GraphBuilder('unit');
+    const image = g.input('image', 'uint8', [1, 3, side, side]);
+    g.node('Identity', [imageToUnit(g, image, photometric)], {}, { outputs: ['unit'] });
+    g.output('unit', 'float32', [1, 3, side, side]);
+    const { session } = await openSession(serializeModel(g.build()), 'imageToUnit');
+    try {
+      const ref = (await session.run({ image: new ort.Tensor('uint8', data, [1, 3, side, side]) })).unit.data as Float32Array;
+      const plane = side * side;
+      for (let c = 0; c < 3; c++) {
+        const a = Array.from(crop.subarray(c * plane, (c + 1) * plane)).sort((x, y) => x - y);
+        const b = Array.from(ref.subarray(c * plane, (c + 1) * plane)).sort((x, y) => x - y);
+        a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 4));
+      }
+    } finally {
+      await session.release();
+    }
+  });
 });
 
 describe('KD training job', () => {

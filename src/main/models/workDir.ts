@@ -9,10 +9,11 @@
  *   so once the first stage trains again every one of them is stale and removed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageRecord } from '../../shared/dataset.js';
 import { StudioError } from '../../shared/errors.js';
+import { writeFileAtomic } from '../engine/runtime/atomicWrite.js';
 import { METHOD_CHECKPOINT } from './methodLoop.js';
 
 /** Every head checkpoint folder's name starts so (dropStaleHeads finds them by it). */
@@ -31,15 +32,17 @@ export function trainListSettings(train: ImageRecord[]): { trainImages: number; 
 
 /**
  * Before the first stage: refuses to resume a checkpoint recorded with other settings; when the stage starts afresh,
- * records its settings and drops the heads of the network it replaces. A checkpoint without the record (older
- * folders) resumes as before.
+ * drops the checkpoint and the heads of the network it replaces and records its settings (atomically, after the
+ * old checkpoint is gone: a run killed before its first epoch must not leave new settings beside an old network).
+ * A checkpoint without the record (older folders) resumes as before.
  */
-export function claimCheckpoint(layout: StagedWorkDir, workDir: string | undefined, resume: boolean | undefined, settings: Record<string, unknown>): void {
+export async function claimCheckpoint(layout: StagedWorkDir, workDir: string | undefined, resume: boolean | undefined, settings: Record<string, unknown>): Promise<void> {
   if (!workDir) return;
   const file = path.join(workDir, layout.settingsFile);
-  if (resume && existsSync(path.join(workDir, METHOD_CHECKPOINT))) {
+  const checkpoint = path.join(workDir, METHOD_CHECKPOINT);
+  if (resume && existsSync(checkpoint)) {
     if (!existsSync(file)) return;
-    const was = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const was = readSettings(file);
     const differ = [...new Set([...Object.keys(was), ...Object.keys(settings)])].filter((k) => JSON.stringify(was[k]) !== JSON.stringify(settings[k]));
     if (differ.length) {
       const what = differ.map((k) => `${k} ${JSON.stringify(was[k])} -> ${JSON.stringify(settings[k])}`).join(', ');
@@ -48,8 +51,19 @@ export function claimCheckpoint(layout: StagedWorkDir, workDir: string | undefin
     return;
   }
   mkdirSync(workDir, { recursive: true });
+  rmSync(checkpoint, { force: true });
   dropStaleHeads(workDir, true);
-  writeFileSync(file, `${JSON.stringify(settings, null, 1)}\n`);
+  await writeFileAtomic(file, new TextEncoder().encode(`${JSON.stringify(settings, null, 1)}\n`));
+}
+
+function readSettings(file: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below with the file's name
+  }
+  throw new StudioError('BAD_REQUEST', `${file} is not a readable settings record, so the checkpoint beside it cannot be checked; delete the work folder ${path.dirname(file)} and train again.`);
 }
 
 /** After the first stage: when it trained in this run, the head checkpoints beside it learnt another network. */

@@ -415,7 +415,7 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
   if (p.inferenceSkips.length !== p.channels.length) {
     throw new StudioError('BAD_REQUEST', `EAR skips: ${p.channels.length} U-Net levels need ${p.channels.length} switches (e.g. --skips ${p.channels.map((_, i) => (i === 0 ? 0 : 1)).join(',')}), got ${p.inferenceSkips.length}.`);
   }
-  claimCheckpoint(EAR_WORK_DIR, input.workDir, input.resume, unetSettings(p, { backbone, seed, train, multiple: modelMultiple(p, backbone) }));
+  await claimCheckpoint(EAR_WORK_DIR, input.workDir, input.resume, unetSettings(p, { backbone, seed, train, multiple: modelMultiple(p, backbone) }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const pictures = await prepare(root, train, backbone, p, input.onProgress);

@@ -456,7 +456,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
   const cfg = studentConfig(p, backbone);
   const spec = preprocessSpec(p, backbone);
   const maxStride = inputMultiple(p, backbone);
-  claimCheckpoint(KD_WORK_DIR, input.workDir, input.resume, studentSettings(p, { backbone, seed, train }));
+  await claimCheckpoint(KD_WORK_DIR, input.workDir, input.resume, studentSettings(p, { backbone, seed, train }));
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const images = await loadImages(root, train, spec, p.photometric, onProgress);

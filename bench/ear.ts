@@ -88,7 +88,7 @@ async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<vo
   const mt = trainMax < full.split.train.length ? { ...full, split: { ...full.split, train: full.split.train.slice(0, trainMax), description: `${full.split.description}; first ${trainMax} training images` } } : full;
   // BENCH_EAR_WORKDIR keeps the default run's checkpoints (U-Net and head) for re-exporting or new heads later.
   const workDir = process.env.BENCH_EAR_WORKDIR ?? path.join(tmp, 'work-default');
-  if (wanted('default') || wanted('skips')) {
+  if (wanted('default') || wanted('skips_all_on')) {
     const { trained, r, peakRssMb, dir } = await trainAndEval(ear, mt, tmp, { params: { ...steps }, workDir, resume: Boolean(process.env.BENCH_EAR_RESUME) }, 'default');
     emit({
       bench: 'ear.magnetic_tile.default',
@@ -107,7 +107,7 @@ async function magnetic(emit: Emit, full: BenchDataset, tmp: string): Promise<vo
     await model.release();
     emit({ bench: 'ear.infer_ms', value: Math.round(ms[10] * 10) / 10, unit: 'ms', target: '<=20', min: Math.round(ms[0] * 10) / 10, p90: Math.round(ms[18] * 10) / 10, provider: model.provider, ...machine() });
     await headVariants(emit, 'ear.magnetic_tile', mt, tmp, workDir);
-    if (wanted('skips')) {
+    if (wanted('skips_all_on')) {
       const on = await trainAndEval(ear, mt, tmp, { params: { ...steps, skips: '1,1,1' }, workDir, resume: true }, 'skips-on');
       emit({ bench: 'ear.magnetic_tile.skips_all_on', ...metricFields(on.r), skips: '1,1,1', ...machine() });
     }

@@ -38,7 +38,7 @@ export async function run(emit: Emit): Promise<void> {
   const extra = JSON.parse(process.env.BENCH_KD_PARAMS ?? '{}') as Record<string, unknown>;
   const only = process.env.BENCH_KD_VARIANTS?.split(',');
   const posthoc = JSON.parse(process.env.BENCH_KD_POSTHOC ?? '[]') as Record<string, unknown>[];
-  const fullToo = Boolean(process.env.BENCH_KD_FULL_TOO && process.env.BENCH_MAX_TEST);
+  const fullToo = process.env.BENCH_KD_FULL_TOO === '1' && Boolean(process.env.BENCH_MAX_TEST);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-kd-'));
   try {
     const mt = await magneticTile();

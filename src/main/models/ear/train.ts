@@ -449,8 +449,8 @@ export async function trainEar(input: EarTrainInput): Promise<EarTrained> {
     const session = await recoverySession(p, seed, weights, backbone);
     try {
       const featureCount = headFeatures(p) ? featureChannels(backbone, [p.featureLevels[0]])[0] : 0;
-      // A head checkpoint learnt the recoveries of the U-Net as it was then: stale once the U-Net trained in this run.
-      const headReq = { ...input, resume: input.resume && loop.startStep >= loop.steps, onProgress: stageProgress(input.onProgress, totalSteps, allSteps) };
+      // Head checkpoints of an earlier U-Net are gone (dropStaleHeads above), so resuming finds only this U-Net's.
+      const headReq = { ...input, onProgress: stageProgress(input.onProgress, totalSteps, allSteps) };
       const disc = await trainDisc(headReq, pictures, { channels: p.headChannels, anomalyProbability: p.headAnomaly, steps: p.headSteps, lr: p.headLr, batch: p.batch, featureChannels: featureCount, mask: p.headMask, recovery: `k${p.inferenceSkips.map(Number).join('')}-p${p.unetPad}` }, crop, p.mosaicCell, seed, session.recover);
       for (const [k, v] of disc.weights) weights.set(k, v);
       headLoop = disc.loop;

@@ -501,8 +501,7 @@ export async function trainKd(input: KdTrainInput): Promise<KdTrained> {
         req: {
           ...input,
           workDir: input.workDir ? path.join(input.workDir, headDirName(p)) : undefined,
-          // A head checkpoint read features of the student as it was then: stale once the student trained in this run.
-          resume: input.resume && loop.startStep >= loop.steps,
+          // Head checkpoints of an earlier student are gone (dropStaleHeads above), so resuming finds only this student's.
           onProgress: stageProgress(onProgress, totalSteps, totalSteps + headSteps),
         },
         featureModel: serializeModel(buildHeadFeatureModel(backbone, cfg, weights, seed, batch, crop, p.headTeacher)),
